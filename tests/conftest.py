@@ -1,0 +1,41 @@
+"""Shared fixtures: paths to ../shared data, fake models, real-model availability."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fakes import EchoGenerator, HashEmbedder  # noqa: E402
+
+from assistant.settings import Settings  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+CMRC = SHARED / "evalsets" / "cmrc2018"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside the checkout")
+    return CORPUS
+
+
+@pytest.fixture()
+def tmp_settings(tmp_path: Path) -> Settings:
+    return Settings(index_root=tmp_path / "index", progress=False)
+
+
+@pytest.fixture()
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture()
+def echo_generator() -> EchoGenerator:
+    return EchoGenerator()

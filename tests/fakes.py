@@ -1,0 +1,61 @@
+"""Deterministic test doubles for the Embedder and Generator protocols."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from assistant.types import Vector
+
+
+class HashEmbedder:
+    """Bag of character bigrams hashed into a fixed-size vector (no model)."""
+
+    name = "hash-test"
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+
+    def _one(self, text: str) -> Vector:
+        v = np.zeros(self.dim, np.float32)
+        chars = [c for c in text.lower() if not c.isspace()]
+        for a, b in zip(chars, chars[1:], strict=False):
+            h = int(hashlib.md5((a + b).encode()).hexdigest()[:8], 16)
+            v[h % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_documents(self, texts: Sequence[str]) -> Vector:
+        return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> Vector:
+        return self._one(text)
+
+
+class EchoGenerator:
+    """Answers with the first sentence of passage [1] and cites it; refuses on a marker word."""
+
+    name = "echo-test"
+
+    def __init__(self, refuse_if: str = "不存在") -> None:
+        self.refuse_if = refuse_if
+        self.calls: list[list[dict[str, str]]] = []
+        self.last_usage = {"prompt_tokens": 0, "completion_tokens": 0}
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+    def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        self.calls.append(list(messages))
+        user = messages[-1]["content"]
+        if self.refuse_if in user:
+            text = "资料中没有找到该问题的答案。"
+        else:
+            m = re.search(r"\[1\] (?:（[^）]*）)?([^。]*。?)", user)
+            text = (m.group(1) if m else "") + "[1]"
+        self.last_usage = {"prompt_tokens": len(user), "completion_tokens": len(text)}
+        for i in range(0, len(text), 3):
+            yield text[i : i + 3]

@@ -1,0 +1,68 @@
+"""End to end with the real default models on the real reference corpus.
+
+These load Qwen2.5-Coder-1.5B (llama.cpp) and the USE-multilingual embedder from
+the model cache; `make setup` installs them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.evaluation.metrics import normalize_answer
+from assistant.models import get_spec, is_installed
+
+pytestmark = pytest.mark.models
+
+FUND_Q = "广西今年2月设立的人工智能产业基金规模是多少？"
+FUND_DOC = "002_1e0a3a35bf03c506.txt"
+
+
+@pytest.fixture(scope="module")
+def real_bot(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Assistant:
+    settings = Settings(index_root=tmp_path_factory.mktemp("index"), progress=False)
+    for model_id in (settings.generator, settings.embedder):
+        if not is_installed(get_spec(model_id, settings), settings):
+            pytest.fail(f"{model_id} is not installed: run `make setup`")
+    bot = Assistant(settings)
+    report = bot.index([corpus_dir])
+    assert report.documents == 5 and not report.skipped
+    return bot
+
+
+def test_main_job_answers_fund_size_with_citation(real_bot: Assistant) -> None:
+    answer = real_bot.ask(FUND_Q)
+    assert not answer.refused
+    assert "100亿" in normalize_answer(answer.text)
+    assert any(Path(c.source).name == FUND_DOC for c in answer.citations)
+    cited = next(c for c in answer.citations if Path(c.source).name == FUND_DOC)
+    doc = real_bot.retriever.index.documents[cited.doc_id]
+    assert doc.text[cited.start : cited.end] == cited.quote
+    assert "100" in cited.quote
+
+
+def test_english_question_gets_english_answer(real_bot: Assistant) -> None:
+    answer = real_bot.ask("How large is the artificial intelligence industry fund that Guangxi set up in February?")
+    assert not answer.refused
+    letters = re.findall(r"[A-Za-z]", answer.text)
+    cjk = re.findall(r"[\u4e00-\u9fff]", answer.text)
+    assert len(letters) > 3 * len(cjk), answer.text
+    assert re.search(r"10 billion|100\s*(亿|billion)|10,000,000,000", answer.text), answer.text
+
+
+def test_refuses_what_the_corpus_does_not_say(real_bot: Assistant) -> None:
+    answer = real_bot.ask("南A中心的建筑面积是多少平方米？")
+    assert answer.refused, answer.raw_text
+    assert answer.citations == ()
+
+
+def test_streaming_delivers_first_token_before_the_end(real_bot: Assistant) -> None:
+    items = list(real_bot.stream("南A中心首批有多少家东盟企业签约入驻？"))
+    pieces = [i for i in items if isinstance(i, str)]
+    final = items[-1]
+    assert len(pieces) >= 2
+    assert final.timings["first_token"] < final.timings["total"]
+    assert "16" in final.text
