@@ -28,7 +28,7 @@ from .index import (
     save_index,
 )
 from .ingest import Skipped, load_paths
-from .normalize import detect_language
+from .normalize import detect_language, has_cjk
 from .retrieve import Retriever
 from .settings import Settings
 from .types import Answer, Citation, Document, Embedder, Generator, Hit
@@ -73,6 +73,8 @@ class Assistant:
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._prompts: dict[str, Prompts] = {}
+        self._translations: dict[str, str] = {}
+        self._cjk_share = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
@@ -152,6 +154,8 @@ class Assistant:
 
     def _use(self, index: Index) -> None:
         self._index = index
+        sample = index.chunks[:: max(1, len(index.chunks) // 200)]
+        self._cjk_share = sum(has_cjk(c.text) for c in sample) / max(1, len(sample))
         self._retriever = Retriever(index, self.embedder, self.settings)
 
     @property
@@ -164,7 +168,25 @@ class Assistant:
     # -- asking ---------------------------------------------------------------
     def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Hit]:
         """Top ``k`` passages for ``query`` (hybrid, dense or bm25)."""
-        return self.retriever.search(self._check_question(query), k, mode)
+        return self.retriever.search(self.phrasings(self._check_question(query)), k, mode)
+
+    def phrasings(self, question: str) -> list[str]:
+        """The question, plus its Chinese translation when it is English and the documents Chinese.
+
+        BM25 cannot match an English question to Chinese text at all, and the dense
+        model only partly; searching the translation as well recovers most of it.
+        The translation is one short call of the generator, cached per question.
+        """
+        if not self.settings.translate_queries or has_cjk(question) or self._cjk_share < 0.3:
+            return [question]
+        if question not in self._translations:
+            system = (self.settings.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
+            messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
+            out = "".join(self.generator.stream_chat(messages, 80)).strip()
+            self._translations[question] = out if has_cjk(out) else ""
+            logger.info("translated %r -> %r", question, out)
+        translated = self._translations[question]
+        return [question, translated] if translated else [question]
 
     def _check_question(self, question: str) -> str:
         q = (question or "").strip()
@@ -190,7 +212,7 @@ class Assistant:
         t0 = time.perf_counter()
         q = self._check_question(question)
         lang = self.settings.language if self.settings.language in ("zh", "en") else detect_language(q)
-        hits = self.retriever.search(q, self.settings.top_k)
+        hits = self.retriever.search(self.phrasings(q), self.settings.top_k)
         t_retrieve = time.perf_counter() - t0
         prompts = self.prompts(lang)
         gen = self.generator

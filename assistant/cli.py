@@ -113,14 +113,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         out["hits"] = [_hit_json(h) for h in answer.hits]
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    answer = None
+    final: Answer | None = None
     for item in bot.stream(args.question):
         if isinstance(item, Answer):
-            answer = item
+            final = item
         else:
             print(item, end="", flush=True)
     print()
-    assert answer is not None
+    assert final is not None
+    answer = final
     if not answer.refused and answer.text != answer.raw_text:
         print(f"\nChecked answer: {answer.text}")
     sources = format_sources(answer)

@@ -84,7 +84,9 @@ class SentenceTransformerEmbedder:
         self._query_prompt = "query" if "query" in prompts else None
         self._doc_prompt = "document" if "document" in prompts else None
         self.name = name
-        dim = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers renamed this method; support both spellings.
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[-1])
         self._batch = batch_size
 

@@ -1,41 +1,49 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 (jieba) fused by reciprocal rank."""
+"""Hybrid retrieval: dense (FAISS) and BM25 (jieba) fused by reciprocal rank.
+
+A question may be searched in several phrasings (e.g. an English question and
+its Chinese translation); every phrasing's dense and BM25 rankings go into the
+same fusion.
+"""
 
 from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
 
 from .index import Index
 from .normalize import normalize
 from .settings import Settings
-from .types import Embedder, Hit
+from .types import Embedder, Hit, Vector
 
 MODES = ("hybrid", "dense", "bm25")
+Ranking = list[tuple[int, float]]
 
 
-def rrf_fuse(
-    dense: list[tuple[int, float]],
-    bm25: list[tuple[int, float]],
-    k: int,
-    rrf_k: int,
-    dense_weight: float,
-    bm25_weight: float,
-) -> list[tuple[int, float, int | None, int | None]]:
-    """Weighted reciprocal-rank fusion; returns (row, score, dense_rank, bm25_rank).
+def rrf_fuse(rankings: Sequence[tuple[Ranking, float]], k: int, rrf_k: int) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion of several (ranking, weight) pairs.
 
     RRF needs no score calibration between an inner product and a BM25 score,
-    which have nothing in common but their order.
+    which have nothing in common but their order. Returns (row, score), best first;
+    ties are broken by the best single rank, then row, so results are stable.
     """
     scores: dict[int, float] = {}
-    d_rank = {row: r for r, (row, _) in enumerate(dense, 1)}
-    b_rank = {row: r for r, (row, _) in enumerate(bm25, 1)}
-    for row, r in d_rank.items():
-        scores[row] = scores.get(row, 0.0) + dense_weight / (rrf_k + r)
-    for row, r in b_rank.items():
-        scores[row] = scores.get(row, 0.0) + bm25_weight / (rrf_k + r)
-    # Ties broken by the better single-path rank, then row, so results are stable.
-    order = sorted(
-        scores,
-        key=lambda row: (-scores[row], min(d_rank.get(row, 10**9), b_rank.get(row, 10**9)), row),
-    )
-    return [(row, scores[row], d_rank.get(row), b_rank.get(row)) for row in order[:k]]
+    best: dict[int, int] = {}
+    for ranking, weight in rankings:
+        for r, (row, _) in enumerate(ranking, 1):
+            scores[row] = scores.get(row, 0.0) + weight / (rrf_k + r)
+            best[row] = min(best.get(row, r), r)
+    order = sorted(scores, key=lambda row: (-scores[row], best[row], row))
+    return [(row, scores[row]) for row in order[:k]]
+
+
+def _first_ranks(rankings: Sequence[Ranking]) -> tuple[dict[int, int], dict[int, float]]:
+    rank: dict[int, int] = {}
+    score: dict[int, float] = {}
+    for ranking in rankings:
+        for r, (row, sc) in enumerate(ranking, 1):
+            if r < rank.get(row, 10**9):
+                rank[row], score[row] = r, sc
+    return rank, score
 
 
 class Retriever:
@@ -45,34 +53,39 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        # A query is often searched more than once (several modes, a retry, the
+        # UI's "show more"); the slow part is its embedding, so keep the last few.
+        self._query_cache: OrderedDict[str, Vector] = OrderedDict()
 
-    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Hit]:
-        """Top ``k`` chunks for ``query`` by ``mode`` (hybrid, dense or bm25)."""
+    def _embed_query(self, query: str) -> Vector:
+        vec = self._query_cache.get(query)
+        if vec is None:
+            vec = self.embedder.embed_query(query)
+            self._query_cache[query] = vec
+            if len(self._query_cache) > 64:
+                self._query_cache.popitem(last=False)
+        return vec
+
+    def search(self, query: str | Sequence[str], k: int | None = None, mode: str = "hybrid") -> list[Hit]:
+        """Top ``k`` chunks for ``query`` (one string or several phrasings) by ``mode``."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         s = self.settings
         k = k or s.top_k
-        q = normalize(query)
+        queries = [normalize(q) for q in ([query] if isinstance(query, str) else query) if q.strip()]
         n = max(s.candidates, k)
-        dense = self.index.dense.search(self.embedder.embed_query(q), n) if mode != "bm25" else []
-        bm25 = self.index.bm25.search(q, n) if mode != "dense" else []
-        fused: list[tuple[int, float, int | None, int | None]]
-        d_score = dict(dense)
-        b_score = dict(bm25)
-        if mode == "dense":
-            fused = [(row, sc, r, None) for r, (row, sc) in enumerate(dense[:k], 1)]
-        elif mode == "bm25":
-            fused = [(row, sc, None, r) for r, (row, sc) in enumerate(bm25[:k], 1)]
-        else:
-            fused = rrf_fuse(dense, bm25, k, s.rrf_k, s.dense_weight, s.bm25_weight)
+        dense = [self.index.dense.search(self._embed_query(q), n) for q in queries] if mode != "bm25" else []
+        bm25 = [self.index.bm25.search(q, n) for q in queries] if mode != "dense" else []
+        weighted = [(r, s.dense_weight) for r in dense] + [(r, s.bm25_weight) for r in bm25]
+        fused = rrf_fuse(weighted, k, s.rrf_k)
+        d_rank, d_score = _first_ranks(dense)
+        b_rank, b_score = _first_ranks(bm25)
+        if mode != "hybrid" and len(queries) == 1:
+            # A single path keeps its own scores (inner product or BM25) as the score.
+            single = (dense or bm25)[0][:k]
+            fused = [(row, sc) for row, sc in single]
         return [
-            Hit(
-                chunk=self.index.chunks[row],
-                score=score,
-                dense_score=d_score.get(row),
-                bm25_score=b_score.get(row),
-                dense_rank=dr,
-                bm25_rank=br,
-            )
-            for row, score, dr, br in fused
+            Hit(chunk=self.index.chunks[row], score=score, dense_score=d_score.get(row),
+                bm25_score=b_score.get(row), dense_rank=d_rank.get(row), bm25_rank=b_rank.get(row))
+            for row, score in fused
         ]

@@ -42,6 +42,7 @@ class Settings:
     hnsw_threshold: int = 200_000  # exact inner product below this many chunks
 
     # Retrieval.
+    translate_queries: bool = True  # search English questions also in Chinese (costs ~1.5 s)
     top_k: int = 4
     candidates: int = 30
     rrf_k: int = 60

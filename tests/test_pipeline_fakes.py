@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fakes import EchoGenerator
 
 from assistant import Assistant, IndexMismatchError, InputError, Settings
 from assistant.index import load_index
@@ -33,10 +34,11 @@ def bot(tmp_settings: Settings, fake_embedder, echo_generator) -> Assistant:
 
 
 def test_rrf_prefers_agreement() -> None:
-    fused = rrf_fuse([(1, 0.9), (2, 0.8)], [(2, 5.0), (3, 4.0)], k=3, rrf_k=60,
-                     dense_weight=1.0, bm25_weight=1.0)
-    assert [row for row, *_ in fused] == [2, 1, 3]
-    assert fused[0][2:] == (2, 1)
+    fused = rrf_fuse([([(1, 0.9), (2, 0.8)], 1.0), ([(2, 5.0), (3, 4.0)], 1.0)], k=3, rrf_k=60)
+    assert [row for row, _ in fused] == [2, 1, 3]
+    # A heavier weight on one ranking lets its first item win.
+    fused = rrf_fuse([([(1, 0.9), (2, 0.8)], 1.0), ([(3, 5.0), (4, 4.0)], 2.0)], k=4, rrf_k=60)
+    assert [row for row, _ in fused] == [3, 4, 1, 2]
 
 
 def test_index_reuse_and_manifest(bot: Assistant, docs_dir: Path) -> None:
@@ -129,3 +131,30 @@ def test_nothing_to_index_is_a_clear_error(bot: Assistant, tmp_path: Path) -> No
     empty.mkdir()
     with pytest.raises(InputError, match="nothing to index"):
         bot.index([empty])
+
+
+class _Translator(EchoGenerator):
+    """Echo generator that 'translates' by table lookup."""
+
+    table = {"How big is Guangxi's AI industry fund?": "广西人工智能产业基金规模是多少？"}
+
+    def stream_chat(self, messages, max_tokens):  # type: ignore[no-untyped-def]
+        if messages[0]["content"].startswith("Translate"):
+            yield self.table.get(messages[-1]["content"], "")
+            return
+        yield from super().stream_chat(messages, max_tokens)
+
+
+def test_english_question_is_also_searched_in_chinese(tmp_settings: Settings, fake_embedder,
+                                                      docs_dir: Path) -> None:
+    bot = Assistant(tmp_settings, embedder=fake_embedder, generator=_Translator())
+    bot.index([docs_dir])
+    q = "How big is Guangxi's AI industry fund?"
+    assert bot.phrasings(q) == [q, "广西人工智能产业基金规模是多少？"]
+    hits = bot.search(q, k=1, mode="bm25")
+    assert hits and hits[0].chunk.source.endswith("fund.txt")
+    plain = Assistant(tmp_settings.replace(translate_queries=False), embedder=fake_embedder,
+                      generator=_Translator())
+    plain.index([docs_dir])
+    assert plain.phrasings(q) == [q]
+    assert plain.search(q, k=1, mode="bm25") == []  # BM25 alone cannot match across languages
