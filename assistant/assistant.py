@@ -183,6 +183,8 @@ class Assistant:
             system = (self.settings.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
             messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
             out = "".join(self.generator.stream_chat(messages, 80)).strip()
+            if len(self._translations) >= 256:  # a long-running app must not grow without bound
+                self._translations.pop(next(iter(self._translations)))
             self._translations[question] = out if has_cjk(out) else ""
             logger.info("translated %r -> %r", question, out)
         translated = self._translations[question]

@@ -98,18 +98,12 @@ def _passages(hits: Sequence[Hit]) -> list[tuple[str, str]]:
 
 def evaluate_item(bot: Assistant, item: GoldItem, retrieval_only: bool = False) -> dict[str, Any]:
     """Run one question: three rankings, then (unless ``retrieval_only``) an answer; score it."""
-    rankings = {mode: bot.search(item.question, k=RANK_DEPTH, mode=mode)
-                for mode in ("dense", "bm25", "hybrid")}
     row: dict[str, Any] = {
         "id": item.id, "question": item.question, "lang": item.lang, "type": item.type,
         "answerable": item.answerable, "gold_answers": list(item.answers),
         "gold_docs": list(item.docs), "evidence": item.evidence,
         "answer": "", "refused": False, "citations": [],
-        "retrieved": [
-            {"chunk_id": h.chunk.chunk_id, "source": h.chunk.source, "text": h.chunk.text,
-             "score": h.score, "dense_rank": h.dense_rank, "bm25_rank": h.bm25_rank}
-            for h in rankings["hybrid"]
-        ],
+        "retrieved": [],
         "timings": {}, "prompt_tokens": 0, "completion_tokens": 0, "peak_rss_mb": 0.0, "error": None,
     }
     cite_for_scoring: list[dict[str, Any]] = []
@@ -128,6 +122,15 @@ def evaluate_item(bot: Assistant, item: GoldItem, retrieval_only: bool = False) 
         except Exception as exc:  # one broken question must not end a long run
             logger.exception("question %s failed", item.id)
             row["error"] = f"{type(exc).__name__}: {exc}"
+    # Rankings come after the answer, so the answer's timings include every cold
+    # cost (e.g. the query translation) that these searches would otherwise warm.
+    rankings = {mode: bot.search(item.question, k=RANK_DEPTH, mode=mode)
+                for mode in ("dense", "bm25", "hybrid")}
+    row["retrieved"] = [
+        {"chunk_id": h.chunk.chunk_id, "source": h.chunk.source, "text": h.chunk.text,
+         "score": h.score, "dense_rank": h.dense_rank, "bm25_rank": h.bm25_rank}
+        for h in rankings["hybrid"]
+    ]
     scored = score_row(
         answer=row["answer"], refused=row["refused"], citations=cite_for_scoring,
         rankings={m: _passages(h) for m, h in rankings.items()}, answerable=item.answerable,
