@@ -13,8 +13,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .cite import verify
+from .converse import needs_context, rewrite_question
 from .embed import load_embedder
 from .errors import InputError
 from .generate import Prompts, build_messages, fit_budget, is_refusal, load_generator
@@ -129,14 +131,14 @@ class Assistant:
                                      fingerprint_documents(docs))
         manifest = read_manifest(folder)
         if not rebuild and manifest is not None and all(manifest.get(k) == v for k, v in expected.items()):
-            self._use(load_index(folder, expected))
+            self.use_index(load_index(folder, expected))
             logger.info("reusing index %s", folder)
             assert self._index is not None
             return IndexReport(name, folder, len(docs), len(self._index.chunks), 0, skipped,
                                time.perf_counter() - t0, True)
         index, embedded = build_index(docs, self.embedder, self.settings, name)
         save_index(index, folder)
-        self._use(index)
+        self.use_index(index)
         return IndexReport(name, folder, len(docs), len(index.chunks), embedded, skipped,
                            time.perf_counter() - t0, False)
 
@@ -149,14 +151,37 @@ class Assistant:
             expected = expected_manifest(self.settings, self.embedder.name, self.embedder.dim,
                                          manifest.get("corpus_fingerprint", ""))
         index = load_index(folder, expected)
-        self._use(index)
+        self.use_index(index)
         return index
 
-    def _use(self, index: Index) -> None:
+    def use_index(self, index: Index) -> None:
+        """Search ``index`` from now on (questions already in flight keep the old one)."""
         self._index = index
         sample = index.chunks[:: max(1, len(index.chunks) // 200)]
         self._cjk_share = sum(has_cjk(c.text) for c in sample) / max(1, len(sample))
         self._retriever = Retriever(index, self.embedder, self.settings)
+
+    def variant(self, **overrides: Any) -> Assistant:
+        """An assistant with some settings changed that shares this one's embedder,
+        current index and, when the generator id is unchanged, its loaded generator
+        (the chat UI's fast profile costs one more model, not a second index)."""
+        settings = self.settings.replace(**overrides)
+        same = settings.generator == self.settings.generator
+        other = Assistant(settings, embedder=self._embedder, generator=self._generator if same else None)
+        if self._index is not None:
+            other.use_index(self._index)
+        return other
+
+    @property
+    def current_index(self) -> Index | None:
+        """The index questions are answered from (None before index/load)."""
+        return self._index
+
+    def document(self, doc_id: str) -> Document:
+        """The original (uncleaned) document behind a citation or hit."""
+        if self._index is None or doc_id not in self._index.documents:
+            raise InputError(f"unknown document {doc_id!r}")
+        return self._index.documents[doc_id]
 
     @property
     def retriever(self) -> Retriever:
@@ -200,29 +225,51 @@ class Assistant:
             )
         return q
 
-    def ask(self, question: str) -> Answer:
-        """Answer ``question`` from the indexed documents (non-streaming)."""
+    def contextualize(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+        """Rewrite a follow-up (``那它是哪天开工的？``) into a standalone question.
+
+        ``history`` holds earlier (question, answer) turns, oldest first. A question
+        with no history, or one that refers to nothing earlier, is returned as is,
+        so the common case costs no model call.
+        """
+        q = self._check_question(question)
+        if not history or not needs_context(q):
+            return q
+        return rewrite_question(self.generator, history, q, self.settings.prompts_dir)
+
+    def ask(self, question: str, **overrides: Any) -> Answer:
+        """Answer ``question`` from the indexed documents (non-streaming).
+
+        ``overrides`` change settings for this call only (``top_k``, ``language``,
+        ``dense_weight``, ``bm25_weight``, ``max_answer_tokens`` ...).
+        """
         answer = None
-        for item in self.stream(question):
+        for item in self.stream(question, **overrides):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
-        """Yield the answer text piece by piece, then the final verified ``Answer``."""
+    def stream(self, question: str, **overrides: Any) -> Iterator[str | Answer]:
+        """Yield the answer text piece by piece, then the final verified ``Answer``.
+
+        ``overrides`` change settings for this call only, as in ``ask``.
+        """
         t0 = time.perf_counter()
+        s = self.settings.replace(**overrides) if overrides else self.settings
         q = self._check_question(question)
-        lang = self.settings.language if self.settings.language in ("zh", "en") else detect_language(q)
-        hits = self.retriever.search(self.phrasings(q), self.settings.top_k)
+        retriever = self.retriever
+        index = retriever.index  # a rebuild may swap self._index while this answer streams
+        lang = s.language if s.language in ("zh", "en") else detect_language(q)
+        hits = retriever.search(self.phrasings(q), s.top_k, settings=s)
         t_retrieve = time.perf_counter() - t0
         prompts = self.prompts(lang)
         gen = self.generator
-        hits = fit_budget(hits, gen.count_tokens, self.settings.max_context_tokens)
+        hits = fit_budget(hits, gen.count_tokens, s.max_context_tokens)
         pieces: list[str] = []
         first: float | None = None
         if hits:
-            for piece in gen.stream_chat(build_messages(prompts, q, hits), self.settings.max_answer_tokens):
+            for piece in gen.stream_chat(build_messages(prompts, q, hits), s.max_answer_tokens):
                 if first is None:
                     first = time.perf_counter() - t0
                 pieces.append(piece)
@@ -232,12 +279,11 @@ class Assistant:
             yield prompts.refusal
         raw = "".join(pieces).strip()
         refused = is_refusal(raw, [self.prompts("zh"), self.prompts("en")])
-        assert self._index is not None
         citations: tuple[Citation, ...] = ()
         if refused:
             text = prompts.refusal
         else:
-            text, citations = verify(raw, hits, self._index.documents)
+            text, citations = verify(raw, hits, index.documents)
         usage = getattr(gen, "last_usage", {})
         total = time.perf_counter() - t0
         yield Answer(

@@ -1,4 +1,4 @@
-"""Command line: ``assistant index | search | ask | eval | models``.
+"""Command line: ``assistant index | search | ask | chat | eval | models``.
 
 A thin shell: parse arguments, call the library, format the result. Library
 errors become one friendly line on stderr and exit code 1.
@@ -20,7 +20,7 @@ from .errors import AssistantError
 from .settings import Settings
 from .types import Answer, Hit
 
-FAST_MODEL = "qwen2.5-coder-0.5b"
+FAST_MODEL = Settings().fast_generator
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -39,6 +39,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["language"] = args.lang
     if getattr(args, "index_root", None):
         changes["index_root"] = Path(args.index_root)
+    if getattr(args, "upload_dir", None):
+        changes["upload_dir"] = Path(args.upload_dir)
     return Settings().replace(**changes)
 
 
@@ -133,6 +135,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .app import ChatApp, launch
+    from .assistant import index_name_for
+    from .chat import ChatService
+    from .kb import KnowledgeBase
+
+    settings = _settings(args)
+    bot = Assistant.from_settings(settings)
+    sources = list(args.docs or [])
+    kb = KnowledgeBase(bot, sources, name=args.index or "chat-" + index_name_for([*sources, settings.upload_dir]))
+    if kb.files():
+        _print_index_report(kb.rebuild())
+    else:
+        print("the knowledge base is empty: upload documents in the browser", file=sys.stderr)
+    # Load both models now, so the first visitor does not wait for them.
+    bot.embedder  # noqa: B018
+    bot.generator  # noqa: B018
+    print(f"Chat UI on http://{args.host}:{args.port}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    launch(ChatApp(ChatService(bot, kb)), args.host, args.port, settings.max_upload_mb)
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from .models import install, is_installed, load_registry, verify
 
@@ -198,6 +222,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print the Answer as JSON (no streaming)")
     common(sp)
     sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("chat", help="chat in the browser (Gradio UI)")
+    sp.add_argument("--docs", nargs="+", type=Path, help="document folders/files to start with (read only)")
+    sp.add_argument("--index", help="index name (default: derived from the documents)")
+    sp.add_argument("--upload-dir", help="where browser uploads are kept (default: data/uploads)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--model", help="generator id of the default profile")
+    common(sp, docs=False)
+    sp.set_defaults(func=cmd_chat)
 
     sp = sub.add_parser("models", help="list, install or verify models")
     sp.add_argument("action", choices=["list", "install", "verify"])

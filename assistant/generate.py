@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,10 @@ class LlamaGenerator:
             n_batch=512, flash_attn=True, verbose=False, seed=0,
         )
         self.last_usage: dict[str, int] = {"prompt_tokens": 0, "completion_tokens": 0}
+        # llama.cpp is not re-entrant: one stream at a time per model, even if a
+        # caller (a web app thread pool) forgets to queue. Callers that want to show
+        # a queue position queue themselves first (see ``assistant.chat``).
+        self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
         """Tokens ``text`` costs with this model's tokenizer."""
@@ -119,20 +124,20 @@ class LlamaGenerator:
 
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int) -> Iterator[str]:
         """Stream the assistant reply; records token usage in ``last_usage``."""
-        prompt_tokens = 0
-        completion = 0
-        stream = self._llm.create_chat_completion(
-            messages=list(messages), max_tokens=max_tokens, temperature=self._temperature,
-            top_k=1 if self._temperature == 0 else 40, repeat_penalty=1.05, stream=True,
-        )
-        for part in stream:
-            delta = part["choices"][0].get("delta", {}).get("content")
-            if delta:
-                completion += 1
-                yield delta
-        # The stream does not report usage; the prompt's size is the KV cache's fill.
-        prompt_tokens = int(getattr(self._llm, "n_tokens", 0)) - completion
-        self.last_usage = {"prompt_tokens": max(prompt_tokens, 0), "completion_tokens": completion}
+        with self._lock:
+            completion = 0
+            stream = self._llm.create_chat_completion(
+                messages=list(messages), max_tokens=max_tokens, temperature=self._temperature,
+                top_k=1 if self._temperature == 0 else 40, repeat_penalty=1.05, stream=True,
+            )
+            for part in stream:
+                delta = part["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    completion += 1
+                    yield delta
+            # The stream does not report usage; the prompt's size is the KV cache's fill.
+            prompt_tokens = int(getattr(self._llm, "n_tokens", 0)) - completion
+            self.last_usage = {"prompt_tokens": max(prompt_tokens, 0), "completion_tokens": completion}
 
 
 def load_generator(settings: Settings) -> LlamaGenerator:

@@ -66,11 +66,16 @@ class Retriever:
                 self._query_cache.popitem(last=False)
         return vec
 
-    def search(self, query: str | Sequence[str], k: int | None = None, mode: str = "hybrid") -> list[Hit]:
-        """Top ``k`` chunks for ``query`` (one string or several phrasings) by ``mode``."""
+    def search(self, query: str | Sequence[str], k: int | None = None, mode: str = "hybrid",
+               settings: Settings | None = None) -> list[Hit]:
+        """Top ``k`` chunks for ``query`` (one string or several phrasings) by ``mode``.
+
+        ``settings`` overrides the retriever's own for this call (the chat UI lets
+        each user choose top-k and the fusion weights).
+        """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        s = self.settings
+        s = settings or self.settings
         k = k or s.top_k
         queries = [normalize(q) for q in ([query] if isinstance(query, str) else query) if q.strip()]
         n = max(s.candidates, k)

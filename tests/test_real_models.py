@@ -70,6 +70,18 @@ def test_refuses_what_the_corpus_does_not_say(real_bot: Assistant) -> None:
     assert answer.citations == ()
 
 
+def test_follow_up_is_rewritten_from_the_conversation_and_answered(real_bot: Assistant) -> None:
+    history = [("南A中心首批有多少家东盟企业签约入驻？", "南A中心迎来了首批16家东盟企业签约入驻。[1]")]
+    standalone = real_bot.contextualize("那它是哪天开工的？", history)
+    assert "南A" in standalone and "开工" in standalone, standalone
+    assert "它" not in standalone, standalone
+    answer = real_bot.ask(standalone)
+    assert not answer.refused, answer.raw_text
+    assert "4月3日" in normalize_answer(answer.text), answer.text
+    # A question that stands on its own costs no rewrite call.
+    assert real_bot.contextualize(FUND_Q, history) == FUND_Q
+
+
 def test_streaming_delivers_first_token_before_the_end(real_bot: Assistant) -> None:
     items = list(real_bot.stream("南A中心首批有多少家东盟企业签约入驻？"))
     pieces = [i for i in items if isinstance(i, str)]

@@ -1,0 +1,284 @@
+"""Chat UI callbacks, knowledge base and queue with deterministic doubles (no browser)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fakes import EchoGenerator, HashEmbedder
+
+from assistant import Assistant, InputError, Settings
+from assistant.app import ChatApp, Session
+from assistant.chat import ChatOptions, ChatService, GenerationQueue
+from assistant.converse import needs_context
+from assistant.kb import KnowledgeBase, safe_filename
+
+DOCS = {
+    "fund.txt": "广西人工智能产业基金\n今年2月，广西设立规模100亿元的人工智能产业基金。基金重点投向算力、模型和应用。",
+    "center.txt": "南A中心\n中国—东盟人工智能创新合作中心又被称为南A中心，首批16家东盟企业签约入驻。",
+    "dam.txt": "青松湖水库\n青松湖水库于2019年3月18日开工建设。青松湖水库总库容为3200万立方米。",
+}
+
+
+def _last(iterable):
+    out = None
+    for out in iterable:  # noqa: B007 - we want the final snapshot
+        pass
+    return out
+
+
+@pytest.fixture()
+def setup(tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    settings = Settings(index_root=tmp_path / "index", upload_dir=tmp_path / "uploads", progress=False,
+                        max_upload_mb=0.01)
+    gen = EchoGenerator(rewrites={"那它是哪天开工的？": "青松湖水库是哪天开工的？"}, fail_if="爆炸")
+    bot = Assistant(settings, embedder=HashEmbedder(), generator=gen)
+    kb = KnowledgeBase(bot, [docs], name="chat-test")
+    kb.rebuild()
+    service = ChatService(bot, kb, poll_seconds=0.05)
+    return ChatApp(service), gen, docs, tmp_path
+
+
+def test_submit_streams_then_links_citations_to_highlighted_sources(setup) -> None:
+    app, _, _, _ = setup
+    snapshots = list(app.submit("广西设立的人工智能产业基金规模是多少？", Session()))
+    assert len(snapshots) >= 3  # placeholder, streamed pieces, final
+    first_messages = snapshots[0][0]
+    assert first_messages[0] == {"role": "user", "content": "广西设立的人工智能产业基金规模是多少？"}
+    streamed = [s[0][-1]["content"] for s in snapshots[1:-1]]
+    assert any("100亿" not in c for c in streamed) and any("100亿" in c for c in streamed)
+    messages, sources, session, box = snapshots[-1]
+    bubble = messages[-1]["content"]
+    assert '<a class="cite" href="#src-0-1"' in bubble and "100亿元" in bubble
+    assert "首字" in bubble and "总计" in bubble  # latency caption
+    assert 'id="src-0-1"' in sources and "fund.txt" in sources
+    assert '<mark class="cited-span">' in sources and "第 1 行" in sources
+    assert box == "" and len(session.answers) == 1 and "100亿元" in session.turns[0][1]
+
+
+def test_follow_up_is_rewritten_and_caption_shown(setup) -> None:
+    app, gen, _, _ = setup
+    session = _last(app.submit("青松湖水库的总库容是多少？", Session()))[2]
+    messages, sources, session, _ = _last(app.submit("那它是哪天开工的？", session))
+    bubble = messages[-1]["content"]
+    assert "改写后的问题：青松湖水库是哪天开工的？" in bubble
+    assert "2019年3月18日" in bubble
+    rewrite_call = [c for c in gen.calls if "改写" in c[0]["content"]][-1]
+    assert "青松湖水库的总库容是多少？" in rewrite_call[1]["content"]  # history reached the rewriter
+    assert len(session.answers) == 2 and 'data-turn="1"' in sources
+    assert '<details class="turn">' in sources  # the first answer's sources folded below
+
+
+def test_refusal_is_plain_and_shows_what_was_found(setup) -> None:
+    app, _, _, _ = setup
+    messages, sources, _, _ = _last(app.submit("不存在的南A中心楼层面积是多少？", Session()))
+    assert "文档中没有找到这个问题的答案" in messages[-1]["content"]
+    assert "cite" not in messages[-1]["content"]
+    assert "检索到的最相关段落" in sources and 'class="source"' in sources
+
+
+def test_error_is_shown_in_that_chat_and_app_keeps_serving(setup) -> None:
+    app, _, _, _ = setup
+    messages, _, session, _ = _last(app.submit("爆炸 基金规模是多少？", Session()))
+    assert "出错了" in messages[-1]["content"] and "simulated model failure" in messages[-1]["content"]
+    assert session.answers == []
+    messages, _, _, _ = _last(app.submit("基金规模是多少？", session))
+    assert "100亿元" in messages[-1]["content"]
+
+
+def test_too_long_question_is_a_readable_error(setup) -> None:
+    app, _, _, _ = setup
+    messages, _, _, _ = _last(app.submit("问" * 3000, Session()))
+    assert "出错了" in messages[-1]["content"] and "limit" in messages[-1]["content"]
+
+
+def test_settings_apply_per_session(setup) -> None:
+    app, _, _, _ = setup
+    narrow = app.set_options(Session(), "default", 1, 1.0, 1.0, "en")
+    wide = Session()
+    a1 = _last(app.submit("南A中心首批有多少家企业入驻？", narrow))[2].answers[0]
+    a2 = _last(app.submit("南A中心首批有多少家企业入驻？", wide))[2].answers[0]
+    assert len(a1.hits) == 1 and len(a2.hits) == 3
+    assert wide.options == ChatOptions()  # the other session is untouched
+    with pytest.raises(InputError):
+        app.set_options(Session(), "huge", 4, 1.0, 1.0, "auto")
+
+
+def test_english_interface_text(setup) -> None:
+    app, _, _, _ = setup
+    session = Session(ui_lang="en")
+    messages, sources, _, _ = _last(app.submit("不存在的企业数量？", session))
+    assert "The documents do not contain the answer" in messages[-1]["content"]
+    assert "closest passages" in sources
+
+
+def test_upload_gbk_file_sanitised_and_indexed(setup) -> None:
+    app, _, _, tmp = setup
+    src = tmp / "incoming"
+    src.mkdir()
+    gbk = src / "水库.txt"
+    gbk.write_bytes("白鹭湾大桥\n白鹭湾大桥全长1280米，于2021年通车。".encode("gbk"))
+    rows, msg, _ = app.upload([str(gbk)], Session())
+    assert "索引完成" in msg
+    assert rows[-1][:2] == ["水库.txt", "已索引"]
+    messages, _, _, _ = _last(app.submit("白鹭湾大桥全长多少米？", Session()))
+    assert "1280米" in messages[-1]["content"]
+    # Same name again: stored beside, never overwriting.
+    rows, _, _ = app.upload([str(gbk)], Session())
+    names = [r[0] for r in rows]
+    assert "水库.txt" in names and "水库-1.txt" in names
+
+
+def test_upload_refusals_keep_other_files(setup) -> None:
+    app, _, _, tmp = setup
+    src = tmp / "incoming"
+    src.mkdir()
+    big = src / "big.txt"
+    big.write_text("大" * 20000, encoding="utf-8")  # > 0.01 MB limit of this fixture
+    exe = src / "tool.exe"
+    exe.write_bytes(b"MZ")
+    ok = src / "ok.md"
+    ok.write_text("# 标题\n这是一份可以接收的小文件，内容讲述港口吞吐量为五百万吨。", encoding="utf-8")
+    rows, msg, _ = app.upload([str(big), str(exe), str(ok)], Session())
+    assert "未接收 big.txt" in msg and "upload limit" in msg
+    assert "未接收 tool.exe" in msg and "unsupported" in msg
+    assert [r[0] for r in rows if r[0] == "ok.md"] == ["ok.md"]
+    assert not (tmp / "uploads" / "big.txt").exists()
+
+
+def test_delete_upload_removes_file_and_source_is_only_hidden(setup) -> None:
+    app, _, docs, tmp = setup
+    kb = app.service.kb
+    up = kb.add_upload(_write(tmp / "x.txt", "临时文件讲述一座灯塔的高度为四十二米。"))
+    kb.rebuild()
+    rows, msg, _ = app.delete(str(up), Session())
+    assert not up.exists() and "已删除" in msg
+    rows, _, _ = app.delete(str(docs / "center.txt"), Session())
+    assert (docs / "center.txt").exists()  # the user's folder is never written to
+    assert "center.txt" not in [r[0] for r in rows]
+    answer = _last(app.submit("南A中心首批有多少家企业入驻？", Session()))[2].answers[0]
+    assert all("center.txt" not in h.chunk.source for h in answer.hits)
+    with pytest.raises(InputError):
+        kb.delete(tmp / "nowhere.txt")
+
+
+def test_fast_profile_shares_index_and_follows_rebuilds(setup) -> None:
+    app, _, _, tmp = setup
+    base = app.service.base
+    fast_gen = EchoGenerator()
+    fast = base.variant(generator="fast-test")
+    fast._generator = fast_gen  # the double stands in for the 0.5B model
+    app.service._profiles["fast"] = fast
+    assert fast.current_index is base.current_index
+    session = app.set_options(Session(), "fast", 4, 1.0, 1.0, "auto")
+    app.upload([str(_write(tmp / "港口.txt", "钦州港二期码头年吞吐能力为三千万吨。"))], session)
+    assert fast.current_index is base.current_index  # swapped with the default profile
+    messages, _, _, _ = _last(app.submit("钦州港二期码头年吞吐能力是多少？", session))
+    assert "三千万吨" in messages[-1]["content"] and fast_gen.calls
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\win.ini.md", "win.ini.md"),
+    (".hidden.txt", "hidden.txt"),
+    ("报告 2024<终稿>.PDF", "报告 2024_终稿_.pdf"),
+    ("a\x00b.txt", "a_b.txt"),
+])
+def test_safe_filename(given: str, expected: str) -> None:
+    assert safe_filename(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["notes", "evil.sh", "x.txt.exe"])
+def test_safe_filename_refuses_unsupported(bad: str) -> None:
+    with pytest.raises(InputError, match="unsupported"):
+        safe_filename(bad)
+
+
+def test_generation_queue_is_fifo_with_positions() -> None:
+    q = GenerationQueue()
+    a, b, c = q.join(), q.join(), q.join()
+    assert (a.position(), b.position(), c.position()) == (0, 1, 2)
+    b.leave()  # someone closed the tab while waiting
+    assert c.position() == 1
+    a.leave()
+    assert c.position() == 0 and len(q) == 1
+
+
+def test_concurrent_users_wait_with_visible_position(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fund.txt").write_text(DOCS["fund.txt"], encoding="utf-8")
+    settings = Settings(index_root=tmp_path / "index", upload_dir=tmp_path / "up", progress=False)
+    gen = EchoGenerator(delay=0.05)
+    bot = Assistant(settings, embedder=HashEmbedder(), generator=gen)
+    kb = KnowledgeBase(bot, [docs], name="q")
+    kb.rebuild()
+    service = ChatService(bot, kb, poll_seconds=0.02)
+    stages: dict[str, list[str]] = {"a": [], "b": []}
+    active = []
+
+    def run(name: str) -> None:
+        for update in service.respond("基金规模是多少？"):
+            stages[name].append(update.stage)
+            if update.stage == "answering":
+                active.append(name)
+
+    t1 = threading.Thread(target=run, args=("a",))
+    t1.start()
+    time.sleep(0.1)
+    t2 = threading.Thread(target=run, args=("b",))
+    t2.start()
+    t1.join(10)
+    t2.join(10)
+    assert stages["a"][-1] == stages["b"][-1] == "done"
+    assert "queued" in stages["b"] and "queued" not in stages["a"]
+    # Never interleaved: all of a's streamed pieces come before b's.
+    assert active == sorted(active)
+
+
+def test_needs_context() -> None:
+    assert needs_context("那它是哪天开工的？")
+    assert needs_context("几号？")
+    assert needs_context("When did it open?")
+    assert not needs_context("广西设立的人工智能产业基金规模是多少？")
+    assert not needs_context("How many ASEAN companies joined the centre first?")
+
+
+class _SlowIndexing(HashEmbedder):
+    """Embeds passages slowly (as a big upload would), queries at full speed."""
+
+    def embed_documents(self, texts):
+        time.sleep(3.0)
+        return super().embed_documents(texts)
+
+
+def test_rebuild_does_not_block_chat(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fund.txt").write_text(DOCS["fund.txt"], encoding="utf-8")
+    settings = Settings(index_root=tmp_path / "index", upload_dir=tmp_path / "up", progress=False)
+    bot = Assistant(settings, embedder=_SlowIndexing(), generator=EchoGenerator())
+    kb = KnowledgeBase(bot, [docs], name="slow")
+    kb.rebuild()
+    service = ChatService(bot, kb)
+    kb.add_upload(_write(tmp_path / "new.txt", "新上传的文件：防城港年吞吐量为一亿吨。"))
+    builder = threading.Thread(target=kb.rebuild)
+    builder.start()
+    time.sleep(0.2)
+    assert kb.busy
+    final = _last(service.respond("基金规模是多少？"))
+    assert final.stage == "done" and "100亿元" in final.text
+    assert kb.busy  # answered from the old index while the rebuild was still running
+    builder.join()
+    assert not kb.busy and len(bot.current_index.documents) == 2
