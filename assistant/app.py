@@ -130,7 +130,8 @@ class ChatApp:
         turn = len(session.answers)
         messages = [*session.messages, {"role": "user", "content": _esc(question)},
                     {"role": "assistant", "content": t(lang, "searching")}]
-        yield messages, self._sources(session), session, ""
+        # The sources panel is redrawn only when an answer is final, not per token.
+        yield messages, gr.skip(), session, ""
         for update in self.service.respond(question, session.turns, session.options):
             messages[-1] = {"role": "assistant", "content": self._bubble(update, turn, lang)}
             if update.stage == "done" and update.answer is not None:
@@ -138,7 +139,8 @@ class ChatApp:
                 session.answers = [*session.answers, answer]
                 session.turns = [*session.turns, (answer.question, "" if answer.refused else answer.text)]
             session.messages = messages
-            yield list(messages), self._sources(session), session, ""
+            final = update.stage in ("done", "error")
+            yield list(messages), self._sources(session) if final else gr.skip(), session, ""
 
     def clear(self, session: Session) -> tuple[Any, ...]:
         """Start a new conversation (settings are kept)."""

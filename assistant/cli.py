@@ -149,9 +149,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         _print_index_report(kb.rebuild())
     else:
         print("the knowledge base is empty: upload documents in the browser", file=sys.stderr)
-    # Load both models now, so the first visitor does not wait for them.
-    bot.embedder  # noqa: B018
-    bot.generator  # noqa: B018
+    # Load and warm both models now, so the first visitor does not wait for them.
+    print(f"models warmed up in {bot.warm_up():.1f}s", file=sys.stderr)
     print(f"Chat UI on http://{args.host}:{args.port}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
     launch(ChatApp(ChatService(bot, kb)), args.host, args.port, settings.max_upload_mb)
     return 0

@@ -1,8 +1,9 @@
 """Multi-turn chat: turn a follow-up question into a standalone one.
 
 Retrieval sees one question at a time, so "那它是哪天开工的？" would search for
-"它". Before retrieval the follow-up is rewritten from the conversation by one
-short generator call; questions that do not refer back skip the call.
+"它". Before retrieval, one short generator call names what the follow-up refers
+to ("南A中心") and that name replaces the pronoun ("南A中心是哪天开工的？");
+questions that do not refer back skip the call.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .normalize import has_cjk
+from .normalize import has_cjk, normalize
 from .types import Generator
 
 logger = logging.getLogger(__name__)
@@ -50,22 +51,53 @@ def format_history(history: Sequence[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def rewrite_question(generator: Generator, history: Sequence[tuple[str, str]], question: str,
-                     prompts_dir: Path, max_tokens: int = 80) -> str:
-    """Ask ``generator`` for a standalone version of ``question`` given ``history``.
+# What a referent replaces in the question. Chinese: a pronoun, or a demonstrative
+# with an optional short noun ("该中心", "这个项目"); English: a pronoun.
+_ZH_SLOT = re.compile(
+    r"(?:它们|他们|她们|它|他|她)|(?:该|这个|那个|这一|此)(?:[\u4e00-\u9fff]{1,2}?(?=的|是|在|于|有|多|哪|什|何|怎|为|和|与|[？?，,。]))?|其"
+)
+_EN_SLOT = re.compile(r"\b(its|their|it|they|them|this|that|these|those)\b", re.IGNORECASE)
 
-    Falls back to the question itself when the model returns nothing usable
-    (empty, or far longer than a question).
+
+def substitute(question: str, referent: str) -> str:
+    """Put ``referent`` where ``question`` points back; prefix it if nothing points back.
+
+    The user's own words are kept: only the pronoun (or demonstrative phrase) changes.
+    """
+    q = question.strip()
+    if has_cjk(q):
+        q = re.sub(r"^(那么|那|这)(?=它|他|她|其|该)", "", q)  # "那它是…" -> "它是…"
+        if _ZH_SLOT.search(q):
+            return _ZH_SLOT.sub(referent, q, count=1)
+        return referent + q
+    m = _EN_SLOT.search(q)
+    if m is None:
+        return f"{q.rstrip('?')} ({referent})?"
+    word = m.group(1).lower()
+    repl = f"{referent}'s" if word in ("its", "their") else referent
+    return q[: m.start()] + repl + q[m.end() :]
+
+
+def rewrite_question(generator: Generator, history: Sequence[tuple[str, str]], question: str,
+                     prompts_dir: Path, max_tokens: int = 24) -> str:
+    """A standalone version of ``question``, given earlier ``history`` turns.
+
+    A 1.5B model asked to rewrite the whole question often copies an earlier one
+    instead, so it is asked only *what the question refers to* (a name copied from
+    the history), and that name replaces the pronoun here. A name that is not in
+    the history, or an empty reply, leaves the question unchanged.
     """
     system = (prompts_dir / "rewrite.txt").read_text(encoding="utf-8").strip()
     user = f"对话历史：\n{format_history(history)}\n\n最后的问题：{question.strip()}"
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     out = "".join(generator.stream_chat(messages, max_tokens)).strip()
-    out = re.sub(r"^(改写后的问题|独立问题|问题|Rewritten question|Question)\s*[:：]\s*", "", out,
-                 flags=re.IGNORECASE).strip().strip("\"'“”「」")
-    out = out.splitlines()[0].strip() if out else ""
-    if not out or len(out) > max(4 * len(question), 200):
-        logger.info("rewrite of %r unusable (%r); keeping the question", question, out)
+    referent = out.splitlines()[0].strip() if out else ""
+    referent = re.sub(r"^(输出|名称|对象|Output|Answer)\s*[:：]\s*", "", referent, flags=re.IGNORECASE)
+    referent = referent.strip(" \"'“”「」《》。.？?")
+    context = normalize(format_history(history)).lower()
+    if not referent or len(referent) > 40 or normalize(referent).lower() not in context:
+        logger.info("no usable referent for %r (%r); keeping the question", question, out)
         return question.strip()
-    logger.info("rewrote %r -> %r", question, out)
-    return out
+    rewritten = substitute(question, referent)
+    logger.info("rewrote %r -> %r (referent %r)", question, rewritten, referent)
+    return rewritten

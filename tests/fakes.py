@@ -45,7 +45,7 @@ class EchoGenerator:
                  fail_if: str = "", delay: float = 0.0) -> None:
         self.refuse_if = refuse_if
         # Follow-up rewriting (system prompt of prompts/rewrite.txt): the last
-        # question -> its standalone form; unknown questions come back unchanged.
+        # question -> what it refers to; unknown questions are echoed (no referent).
         self.rewrites = rewrites or {}
         self.fail_if = fail_if
         self.delay = delay
@@ -58,7 +58,7 @@ class EchoGenerator:
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int) -> Iterator[str]:
         self.calls.append(list(messages))
         user = messages[-1]["content"]
-        if "改写" in messages[0]["content"]:
+        if "追问" in messages[0]["content"]:
             last = user.rsplit("最后的问题：", 1)[-1].strip()
             yield self.rewrites.get(last, last)
             return

@@ -37,7 +37,7 @@ def setup(tmp_path: Path):
         (docs / name).write_text(text, encoding="utf-8")
     settings = Settings(index_root=tmp_path / "index", upload_dir=tmp_path / "uploads", progress=False,
                         max_upload_mb=0.01)
-    gen = EchoGenerator(rewrites={"那它是哪天开工的？": "青松湖水库是哪天开工的？"}, fail_if="爆炸")
+    gen = EchoGenerator(rewrites={"那它是哪天开工的？": "青松湖水库"}, fail_if="爆炸")
     bot = Assistant(settings, embedder=HashEmbedder(), generator=gen)
     kb = KnowledgeBase(bot, [docs], name="chat-test")
     kb.rebuild()
@@ -69,7 +69,7 @@ def test_follow_up_is_rewritten_and_caption_shown(setup) -> None:
     bubble = messages[-1]["content"]
     assert "改写后的问题：青松湖水库是哪天开工的？" in bubble
     assert "2019年3月18日" in bubble
-    rewrite_call = [c for c in gen.calls if "改写" in c[0]["content"]][-1]
+    rewrite_call = [c for c in gen.calls if "追问" in c[0]["content"]][-1]
     assert "青松湖水库的总库容是多少？" in rewrite_call[1]["content"]  # history reached the rewriter
     assert len(session.answers) == 2 and 'data-turn="1"' in sources
     assert '<details class="turn">' in sources  # the first answer's sources folded below
@@ -282,3 +282,11 @@ def test_rebuild_does_not_block_chat(tmp_path: Path) -> None:
     assert kb.busy  # answered from the old index while the rebuild was still running
     builder.join()
     assert not kb.busy and len(bot.current_index.documents) == 2
+
+
+def test_warm_up_runs_the_answer_prompt_once(tmp_path: Path) -> None:
+    gen = EchoGenerator()
+    bot = Assistant(Settings(index_root=tmp_path / "i", progress=False), embedder=HashEmbedder(), generator=gen)
+    assert bot.warm_up() >= 0
+    assert len(gen.calls) == 1
+    assert gen.calls[0][0]["content"] == bot.prompts("zh").system  # the prefix real questions share
