@@ -181,7 +181,9 @@ class Assistant:
         (the chat UI's fast profile costs one more model, not a second index)."""
         settings = self.settings.replace(**overrides)
         same = settings.generator == self.settings.generator
-        other = Assistant(settings, embedder=self._embedder, generator=self._generator if same else None)
+        # ``self.embedder`` (not ``_embedder``): a variant made before the first
+        # search must not load a second copy of the embedding model.
+        other = Assistant(settings, embedder=self.embedder, generator=self._generator if same else None)
         if self._index is not None:
             other.use_index(self._index)
         return other

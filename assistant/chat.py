@@ -44,12 +44,6 @@ class Ticket:
         """Give up the place (after running, or when the user went away)."""
         self._queue._leave(self)
 
-    def __enter__(self) -> Ticket:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.leave()
-
 
 class GenerationQueue:
     """First come, first served access to the generator, with visible positions.

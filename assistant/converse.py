@@ -88,13 +88,14 @@ def rewrite_question(generator: Generator, history: Sequence[tuple[str, str]], q
     the history, or an empty reply, leaves the question unchanged.
     """
     system = (prompts_dir / "rewrite.txt").read_text(encoding="utf-8").strip()
-    user = f"对话历史：\n{format_history(history)}\n\n最后的问题：{question.strip()}"
+    shown = format_history(history)
+    user = f"对话历史：\n{shown}\n\n最后的问题：{question.strip()}"
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     out = "".join(generator.stream_chat(messages, max_tokens)).strip()
     referent = out.splitlines()[0].strip() if out else ""
     referent = re.sub(r"^(输出|名称|对象|Output|Answer)\s*[:：]\s*", "", referent, flags=re.IGNORECASE)
     referent = referent.strip(" \"'“”「」《》。.？?")
-    context = normalize(format_history(history)).lower()
+    context = normalize(shown).lower()
     if not referent or len(referent) > 40 or normalize(referent).lower() not in context:
         logger.info("no usable referent for %r (%r); keeping the question", question, out)
         return question.strip()

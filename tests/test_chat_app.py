@@ -171,11 +171,16 @@ def test_delete_upload_removes_file_and_source_is_only_hidden(setup) -> None:
 def test_fast_profile_shares_index_and_follows_rebuilds(setup) -> None:
     app, _, _, tmp = setup
     base = app.service.base
-    fast_gen = EchoGenerator()
-    fast = base.variant(generator="fast-test")
-    fast._generator = fast_gen  # the double stands in for the 0.5B model
-    app.service._profiles["fast"] = fast
+    fast_gen = EchoGenerator()  # the double stands in for the 0.5B model
+    fast = Assistant(base.settings.replace(generator="fast-test"), embedder=base.embedder,
+                     generator=fast_gen)
+    fast.use_index(base.current_index)
+    app = ChatApp(ChatService(base, app.service.kb, profiles={"fast": fast}))
+    assert app.service.assistant_for("fast") is fast
     assert fast.current_index is base.current_index
+    # What ChatService makes on first use: same embedder and index, no second copy.
+    made = base.variant(generator="other-test")
+    assert made.embedder is base.embedder and made.current_index is base.current_index
     session = app.set_options(Session(), "fast", 4, 1.0, 1.0, "auto")
     app.upload([str(_write(tmp / "港口.txt", "钦州港二期码头年吞吐能力为三千万吨。"))], session)
     assert fast.current_index is base.current_index  # swapped with the default profile
