@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cite import verify
+from .answer.answerability import Calibration
+from .answer.pipeline import Answerer
+from .answer.prompting import AnswerLanguage, Prompts
 from .converse import needs_context, rewrite_question
 from .embed import load_embedder
 from .errors import InputError
-from .generate import Prompts, build_messages, fit_budget, is_refusal, load_generator
+from .generate import load_generator
 from .index import (
     Index,
     build_index,
@@ -33,7 +35,7 @@ from .ingest import Skipped, load_paths
 from .normalize import detect_language, has_cjk
 from .retrieve import Retriever
 from .settings import Settings
-from .types import Answer, Citation, Document, Embedder, Generator, Hit
+from .types import Answer, Document, Embedder, Generator, Hit
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ class Assistant:
         self._generator = generator
         self._index: Index | None = None
         self._retriever: Retriever | None = None
-        self._prompts: dict[str, Prompts] = {}
+        self._answerer: Answerer | None = None
         self._translations: dict[str, str] = {}
         self._cjk_share = 0.0
 
@@ -99,25 +101,32 @@ class Assistant:
             self._generator = load_generator(self.settings)
         return self._generator
 
-    def warm_up(self, lang: str = "zh") -> float:
-        """Load both models and run one token through the answer prompt; returns seconds.
+    @property
+    def answerer(self) -> Answerer:
+        """The answering step over the generator (built on first use)."""
+        if self._answerer is None:
+            self._answerer = Answerer(self.generator, self.settings.prompts_dir,
+                                      Calibration.load(self.settings.generator,
+                                                       self.settings.calibration_path))
+        return self._answerer
 
-        The first llama.cpp call pages the weights in and evaluates the system
-        prompt; done at start-up (the chat app does) the first user's question
-        only pays for its own passages, since the system prompt stays in the KV cache.
+    def warm_up(self) -> float:
+        """Load both models and evaluate every answer system prompt once; returns seconds.
+
+        The first llama.cpp call pages the weights in; each fixed system prompt's
+        KV state is then kept by the generator, so the first user's question only
+        pays for its own evidence.
         """
         t0 = time.perf_counter()
         self.embedder.embed_query("预热")
-        messages = build_messages(self.prompts(lang), "你好", [])
-        for _ in self.generator.stream_chat(messages, 1):
-            pass
+        for lang in ("en", "zh"):
+            prompts = self.prompts(lang)
+            self.generator.continuation_logprob(prompts.messages("你好", "[1] 你好。"), prompts.refusal)
         return time.perf_counter() - t0
 
-    def prompts(self, lang: str) -> Prompts:
+    def prompts(self, lang: AnswerLanguage) -> Prompts:
         """Prompt files for answer language ``lang``."""
-        if lang not in self._prompts:
-            self._prompts[lang] = Prompts.load(self.settings.prompts_dir, lang)
-        return self._prompts[lang]
+        return self.answerer.prompts(lang)
 
     # -- indexing ------------------------------------------------------------
     def index(self, paths: Sequence[Path | str], name: str | None = None,
@@ -276,37 +285,8 @@ class Assistant:
         q = self._check_question(question)
         retriever = self.retriever
         index = retriever.index  # a rebuild may swap self._index while this answer streams
-        lang = s.language if s.language in ("zh", "en") else detect_language(q)
-        hits = retriever.search(self.phrasings(q), s.top_k, settings=s)
+        lang: AnswerLanguage = s.language if s.language != "auto" else detect_language(q)
+        phrasings = self.phrasings(q)
+        hits = retriever.search(phrasings, s.top_k, settings=s)
         t_retrieve = time.perf_counter() - t0
-        prompts = self.prompts(lang)
-        gen = self.generator
-        hits = fit_budget(hits, gen.count_tokens, s.max_context_tokens)
-        pieces: list[str] = []
-        first: float | None = None
-        if hits:
-            for piece in gen.stream_chat(build_messages(prompts, q, hits), s.max_answer_tokens):
-                if first is None:
-                    first = time.perf_counter() - t0
-                pieces.append(piece)
-                yield piece
-        else:  # nothing retrieved: refuse without spending a model call
-            pieces.append(prompts.refusal)
-            yield prompts.refusal
-        raw = "".join(pieces).strip()
-        refused = is_refusal(raw, [self.prompts("zh"), self.prompts("en")])
-        citations: tuple[Citation, ...] = ()
-        if refused:
-            text = prompts.refusal
-        else:
-            text, citations = verify(raw, hits, index.documents)
-        usage = getattr(gen, "last_usage", {})
-        total = time.perf_counter() - t0
-        yield Answer(
-            question=q, text=text, citations=citations, hits=tuple(hits), refused=refused,
-            timings={"retrieve": t_retrieve, "first_token": first if first is not None else total,
-                     "total": total},
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            raw_text=raw,
-        )
+        yield from self.answerer.stream(q, phrasings, hits, index.documents, lang, s, t0, t_retrieve)

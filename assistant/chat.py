@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .assistant import Assistant, IndexReport
 from .errors import AssistantError
 from .kb import KnowledgeBase
+from .settings import Settings
 from .types import Answer
 
 logger = logging.getLogger(__name__)
@@ -84,15 +85,19 @@ class GenerationQueue:
                 self._cond.notify_all()
 
 
+_DEFAULTS = Settings()
+
+
 @dataclass(frozen=True)
 class ChatOptions:
     """Per-session choices from the settings panel."""
 
     profile: str = "default"
-    top_k: int = 4
-    dense_weight: float = 1.0
-    bm25_weight: float = 1.0
-    language: str = "auto"
+    # Defaults are the library's own (one list of defaults: ``Settings``).
+    top_k: int = _DEFAULTS.top_k
+    dense_weight: float = _DEFAULTS.dense_weight
+    bm25_weight: float = _DEFAULTS.bm25_weight
+    language: str = _DEFAULTS.language
 
     def overrides(self) -> dict[str, object]:
         """The per-call ``Settings`` overrides these options stand for."""

@@ -58,13 +58,15 @@ def split_answer(text: str) -> list[Sentence]:
     return out
 
 
-def _facts(sentence: str) -> list[str]:
+def facts(sentence: str) -> list[str]:
+    """The checkable facts of a sentence, normalised: numbers, Latin names (in a
+    Chinese sentence) and quoted titles."""
     norm = normalize(sentence).replace(",", "")
-    facts = _NUMBER.findall(norm)
+    out = _NUMBER.findall(norm)
     if has_cjk(sentence):
-        facts += [w.lower() for w in _LATIN_NAME.findall(norm)]
-    facts += [normalize(q) for q in _QUOTED.findall(sentence)]
-    return facts
+        out += [w.lower() for w in _LATIN_NAME.findall(norm)]
+    out += [normalize(q) for q in _QUOTED.findall(sentence)]
+    return out
 
 
 def _bigrams(text: str) -> set[str]:
@@ -81,20 +83,20 @@ def support(sentence: str, passage: str) -> float:
     checked on its facts, so it scores 0.5 per verified fact set.
     """
     p = normalize(passage).replace(",", "").lower()
-    facts = _facts(sentence)
-    if any(f not in p for f in facts):
+    found = facts(sentence)
+    if any(f not in p for f in found):
         return 0.0
     if has_cjk(sentence):
         grams = _bigrams(normalize(sentence))
         if not grams:
-            return 0.5 if facts else 0.0
+            return 0.5 if found else 0.0
         overlap = len(grams & _bigrams(p)) / len(grams)
         return overlap if overlap >= MIN_OVERLAP else 0.0
     if has_cjk(p):
-        return 0.5 if facts else 0.0
+        return 0.5 if found else 0.0
     words = set(re.findall(r"[a-z]{4,}", sentence.lower()))
     if not words:
-        return 0.5 if facts else 0.0
+        return 0.5 if found else 0.0
     overlap = len(words & set(re.findall(r"[a-z]{4,}", p))) / len(words)
     return overlap if overlap >= MIN_OVERLAP else 0.0
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .assistant import Assistant, IndexReport
-from .errors import AssistantError
+from .errors import AssistantError, InputError
 from .settings import Settings
 from .types import Answer, Hit
 
@@ -41,7 +41,16 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["index_root"] = Path(args.index_root)
     if getattr(args, "upload_dir", None):
         changes["upload_dir"] = Path(args.upload_dir)
-    return Settings().replace(**changes)
+    for assignment in getattr(args, "set", None) or []:
+        try:
+            name, value = Settings.parse_override(assignment)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+        changes[name] = value
+    try:
+        return Settings().replace(**changes)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
 
 
 def _open(args: argparse.Namespace) -> Assistant:
@@ -196,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--embedder", help="embedder id from models/registry.toml")
         sp.add_argument("--index-root", help="folder that holds indexes (default: index/)")
         sp.add_argument("--no-progress", action="store_true", help="no progress bars")
+        sp.add_argument("--set", action="append", metavar="NAME=VALUE",
+                        help="change one setting (see assistant.settings.Settings), repeatable")
 
     sp = sub.add_parser("index", help="build an index over files or folders")
     sp.add_argument("paths", nargs="+", type=Path)
@@ -239,12 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp, docs=False)
     sp.set_defaults(func=cmd_models)
 
+    from .evaluation.splits import HALVES
+
     sp = sub.add_parser("eval", help="evaluate on a gold set, or compare two runs")
     sp.add_argument("gold", help="gold .jsonl file, or 'compare'")
     sp.add_argument("runs", nargs="*", help="with 'compare': RUN_A RUN_B")
     sp.add_argument("--docs", type=Path, help="document folder for a .jsonl gold set")
     sp.add_argument("--evalset", type=Path, help="external evalset folder (docs.jsonl + questions.jsonl)")
     sp.add_argument("--limit", type=int, help="first N questions only")
+    sp.add_argument("--half", choices=HALVES,
+                    help="only this half of the questions (tune: choose settings; report: quote)")
     sp.add_argument("--model", help="generator id")
     sp.add_argument("--fast", action="store_true", help=f"use the fast model ({FAST_MODEL})")
     sp.add_argument("--retrieval-only", action="store_true", help="score retrieval, skip generation")

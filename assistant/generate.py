@@ -1,109 +1,52 @@
-"""Prompting and streaming generation with a local GGUF model (llama-cpp-python).
+"""Streaming generation with a local GGUF model (llama-cpp-python).
 
-Prompt layout: a fixed system prompt (a file in ``prompts/``, one per answer
-language) followed by one user message with the numbered passages and the
-question. Because the system prompt is identical between questions,
-llama-cpp-python's prefix matching reuses its KV cache and only the passages
-and question are evaluated anew: prompt tokens are the main cost on 2 cores.
+The chat template comes from the GGUF metadata. Prompt tokens are the main cost
+on 2 cores, so the generator keeps the KV state of every fixed system prompt it
+has seen (answer zh/en, translate, rewrite): a call whose system prompt differs
+from the previous call's restores that prefix instead of evaluating it again,
+and a call that shares the previous prompt's prefix reuses it in place.
+
+Besides streaming, the generator scores a continuation: the log-probability
+that the reply starts with given text (the refusal sentence), read from the
+model's logits after the prompt. The prompt's KV state stays, so answering
+afterwards costs no second prefill.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import math
 import os
-import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .models import get_spec, model_path
-from .normalize import normalize
 from .settings import Settings
-from .types import Hit
 
 logger = logging.getLogger(__name__)
 
-# Phrasings the models use when the passages lack the answer (besides the exact
-# refusal sentence the prompt asks for). Checked on the first sentence only, so
-# an answer that merely notes a missing detail later is not counted as a refusal.
-_REFUSAL = re.compile(
-    r"资料中没有|资料中未|没有找到该问题|无法(根据资料)?回答|未(提及|提到|给出|说明)|没有(提及|提到|给出|说明|相关)"
-    r"|do(es)? not (contain|mention|provide|say|state)|no information|not (mentioned|provided|stated)"
-    r"|cannot (be )?answer",
-    re.IGNORECASE,
-)
-_FIRST_SENTENCE = re.compile(r"^.*?(?:[。！？!?]|\.(?:\s|$)|$)", re.S)
-
-
-@dataclass(frozen=True)
-class Prompts:
-    """The prompt files for one answer language."""
-
-    system: str
-    user: str
-    refusal: str
-
-    @classmethod
-    def load(cls, folder: Path, lang: str) -> Prompts:
-        """Read ``system_{lang}.txt``, ``user_{lang}.txt`` and ``refusal_{lang}.txt``."""
-
-        def read(name: str) -> str:
-            return (folder / f"{name}_{lang}.txt").read_text(encoding="utf-8").strip()
-
-        return cls(read("system"), read("user"), read("refusal"))
-
-
-def format_passages(hits: Sequence[Hit]) -> str:
-    """Number the passages [1]..[n] the way the prompt and citations expect."""
-    lines = []
-    for n, hit in enumerate(hits, 1):
-        head = f"（{hit.chunk.heading}）" if hit.chunk.heading and hit.chunk.heading not in hit.chunk.text else ""
-        lines.append(f"[{n}] {head}{hit.chunk.text}")
-    return "\n\n".join(lines)
-
-
-def fit_budget(hits: Sequence[Hit], count_tokens: Callable[[str], int], budget: int) -> list[Hit]:
-    """Keep hits in rank order while their passages fit in ``budget`` tokens.
-
-    The best hit is always kept: an answer without context is worse than a long prompt.
-    """
-    kept: list[Hit] = []
-    used = 0
-    for hit in hits:
-        cost = count_tokens(hit.chunk.text) + 4
-        if kept and used + cost > budget:
-            continue
-        kept.append(hit)
-        used += cost
-    return kept
-
-
-def build_messages(prompts: Prompts, question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:
-    """System + user chat messages for one question."""
-    user = prompts.user.format(passages=format_passages(hits), question=question.strip())
-    return [{"role": "system", "content": prompts.system}, {"role": "user", "content": user}]
-
-
-def is_refusal(text: str, prompts: Sequence[Prompts]) -> bool:
-    """Whether an answer declines to answer (its first sentence says the passages lack it)."""
-    stripped = re.sub(r"\[\d+\]", "", text).strip()
-    if not stripped:
-        return True
-    norm = normalize(stripped)
-    if any(normalize(p.refusal).rstrip("。.") in norm for p in prompts):
-        return True
-    first = _FIRST_SENTENCE.match(stripped)
-    return bool(first and _REFUSAL.search(first.group(0)))
+# The fixed prompt of ``prompt_speed``: host speed is always measured on the same tokens.
+PROMPT_SPEED_TOKENS = 500
+PROMPT_SPEED_TEXT = "广西人工智能产业发展迅速，The quick brown fox jumps over the lazy dog. "
+PROMPT_SPEED_WARM_TOKENS = 16
+SCORED_TOKENS = 3  # tokens of a continuation that ``continuation_logprob`` scores
+MAX_SAVED_PREFIXES = 8  # fixed prompts whose KV state is kept (a few MB each)
+REPEAT_PENALTY = 1.05
 
 
 class LlamaGenerator:
     """``Generator`` over llama-cpp-python, one model kept loaded."""
 
     def __init__(self, path: Path, name: str, n_ctx: int = 4096, n_threads: int = 2,
-                 temperature: float = 0.0) -> None:
+                 temperature: float = 0.0, reuse_prompt_states: bool = True) -> None:
         from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.name = name
         self._temperature = temperature
@@ -112,32 +55,204 @@ class LlamaGenerator:
             model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
             n_batch=512, flash_attn=True, verbose=False, seed=0,
         )
-        self.last_usage: dict[str, int] = {"prompt_tokens": 0, "completion_tokens": 0}
+        model = self._llm._model
+        eos, bos = self._llm.token_eos(), self._llm.token_bos()
+        self._formatter = Jinja2ChatFormatter(
+            template=self._llm.metadata["tokenizer.chat_template"],
+            eos_token=model.token_get_text(eos) if eos != -1 else "",
+            bos_token=model.token_get_text(bos) if bos != -1 else "",
+        )
+        self._stops = [self._formatter.eos_token] if self._formatter.eos_token else []
+        self._reuse_states = reuse_prompt_states
+        self._saved: dict[tuple[int, ...], bytes] = {}  # fixed prefix tokens -> KV bytes
+        self._fixed_len: dict[str, int] = {}  # system prompt -> its tokens in the prompt
+        self.last_usage: dict[str, int] = {"prompt_tokens": 0, "completion_tokens": 0,
+                                           "prompt_eval_tokens": 0}
         # llama.cpp is not re-entrant: one stream at a time per model, even if a
         # caller (a web app thread pool) forgets to queue. Callers that want to show
         # a queue position queue themselves first (see ``assistant.chat``).
         self._lock = threading.Lock()
 
+    # -- tokens ---------------------------------------------------------------
     def count_tokens(self, text: str) -> int:
         """Tokens ``text`` costs with this model's tokenizer."""
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        return len(self._tokenize(text, special=False))
 
-    def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int) -> Iterator[str]:
-        """Stream the assistant reply; records token usage in ``last_usage``."""
+    def _tokenize(self, text: str, special: bool) -> list[int]:
+        return list(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=special))
+
+    def _render(self, messages: Sequence[dict[str, str]]) -> list[int]:
+        prompt = self._formatter(messages=list(messages)).prompt  # type: ignore[arg-type]
+        return self._tokenize(prompt, special=True)
+
+    def _fixed_prefix(self, messages: Sequence[dict[str, str]], tokens: list[int]) -> int:
+        """How many leading tokens of ``tokens`` are the fixed system prompt."""
+        if not messages or messages[0].get("role") != "system":
+            return 0
+        system = messages[0]["content"]
+        if system not in self._fixed_len:
+            alone = self._render([messages[0], {"role": "user", "content": "\x00"}])
+            n = 0
+            for a, b in zip(alone, tokens, strict=False):
+                if a != b:
+                    break
+                n += 1
+            self._fixed_len[system] = n
+        return self._fixed_len[system]
+
+    # -- KV reuse ---------------------------------------------------------------
+    def _cached_prefix(self, tokens: list[int]) -> int:
+        llm = self._llm
+        n = 0
+        for a, b in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    def _prepare(self, messages: Sequence[dict[str, str]]) -> tuple[list[int], int]:
+        """Render ``messages`` and make the KV cache hold as much of them as possible.
+
+        Returns (prompt tokens, tokens that still need evaluating). The fixed
+        system prompt is restored from a saved state when the cache holds another
+        prompt, or evaluated and saved the first time it is seen.
+        """
+        llm = self._llm
+        tokens = self._render(messages)
+        fixed = self._fixed_prefix(messages, tokens)
+        cached = self._cached_prefix(tokens)
+        if self._reuse_states and fixed and cached < fixed:
+            key = tuple(tokens[:fixed])
+            if key in self._saved:
+                self._restore(key)
+            else:
+                llm.reset()
+                llm.eval(tokens[:fixed])
+                self._save(key)
+            cached = fixed
+        return tokens, len(tokens) - cached
+
+    def _save(self, key: tuple[int, ...]) -> None:
+        ctx = self._llm._ctx.ctx
+        import llama_cpp
+
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buf = (ctypes.c_uint8 * size)()
+        n = llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0)
+        if len(self._saved) >= MAX_SAVED_PREFIXES:
+            self._saved.pop(next(iter(self._saved)))
+        self._saved[key] = bytes(buf)[:n]
+
+    def _restore(self, key: tuple[int, ...]) -> None:
+        import llama_cpp
+
+        llm = self._llm
+        data = self._saved[key]
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buf, len(data), 0) != len(data):
+            llm.reset()
+            llm.eval(list(key))
+            return
+        llm.input_ids[: len(key)] = key
+        llm.n_tokens = len(key)
+        llm._requires_eval = True
+
+    def _last_logprobs(self) -> np.ndarray[Any, np.dtype[np.float32]]:
+        import llama_cpp
+
+        n_vocab = self._llm.n_vocab()
+        ptr = llama_cpp.llama_get_logits_ith(self._llm._ctx.ctx, -1)
+        logits = np.ctypeslib.as_array(ptr, shape=(n_vocab,)).astype(np.float32)
+        top = float(logits.max())
+        return logits - (top + math.log(float(np.exp(logits - top).sum())))
+
+    # -- public -------------------------------------------------------------------
+    def continuation_logprob(self, messages: Sequence[dict[str, str]], text: str) -> float:
+        """Log-probability that the reply to ``messages`` starts with ``text``.
+
+        Scores the first ``SCORED_TOKENS`` tokens of ``text``: enough to tell the
+        refusal sentence from an answer, at one single-token step each. The
+        prompt stays in the KV cache for the answer that follows.
+        """
         with self._lock:
+            tokens, todo = self._prepare(messages)
+            llm = self._llm
+            cached = len(tokens) - todo
+            llm.n_tokens = cached
+            # Re-evaluate at least the last prompt token: its logits are the first step's.
+            start = min(cached, len(tokens) - 1)
+            llm.n_tokens = start
+            llm.eval(tokens[start:])
+            total = 0.0
+            cont = self._tokenize(text, special=False)[:SCORED_TOKENS]
+            for i, tok in enumerate(cont):
+                total += float(self._last_logprobs()[tok])
+                if i + 1 < len(cont):
+                    llm.eval([tok])
+            self.last_usage = {"prompt_tokens": len(tokens), "completion_tokens": 0,
+                               "prompt_eval_tokens": len(tokens) - start}
+            return total
+
+    def first_token(self, text: str) -> int:
+        """The first token of ``text`` (the one ``stream_chat``'s ``ban_first`` forbids)."""
+        return self._tokenize(text, special=False)[0]
+
+    def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
+                    ban_first: str = "") -> Iterator[str]:
+        """Stream the assistant reply; records token usage in ``last_usage``.
+
+        ``ban_first``: text the reply may not start with (its first token is
+        forbidden at the first step only), used once the decision to answer is
+        taken so the model cannot fall back on the refusal sentence.
+        """
+        from llama_cpp import LogitsProcessorList
+
+        with self._lock:
+            tokens, todo = self._prepare(messages)
+            processors = None
+            if ban_first:
+                banned = self.first_token(ban_first)
+                n_prompt = len(tokens)
+
+                def ban(input_ids: Any, scores: Any) -> Any:
+                    if len(input_ids) == n_prompt:
+                        scores[banned] = -np.inf
+                    return scores
+
+                processors = LogitsProcessorList([ban])
             completion = 0
-            stream = self._llm.create_chat_completion(
-                messages=list(messages), max_tokens=max_tokens, temperature=self._temperature,
-                top_k=1 if self._temperature == 0 else 40, repeat_penalty=1.05, stream=True,
+            stream = self._llm.create_completion(
+                prompt=tokens, max_tokens=max_tokens, temperature=self._temperature,
+                top_k=1 if self._temperature == 0 else 40, repeat_penalty=REPEAT_PENALTY,
+                stream=True, stop=self._stops, logits_processor=processors,
             )
             for part in stream:
-                delta = part["choices"][0].get("delta", {}).get("content")
+                delta = part["choices"][0].get("text")
                 if delta:
                     completion += 1
                     yield delta
-            # The stream does not report usage; the prompt's size is the KV cache's fill.
-            prompt_tokens = int(getattr(self._llm, "n_tokens", 0)) - completion
-            self.last_usage = {"prompt_tokens": max(prompt_tokens, 0), "completion_tokens": completion}
+            self.last_usage = {"prompt_tokens": len(tokens), "completion_tokens": completion,
+                               "prompt_eval_tokens": max(todo, 1)}
+
+    def prompt_speed(self, n_tokens: int = PROMPT_SPEED_TOKENS) -> float:
+        """This host's raw prompt speed: tokens/s evaluating a fixed ``n_tokens`` prompt.
+
+        The KV cache is cleared first, so nothing is reused; runs on different CPUs
+        compare by this number. The cache is left empty afterwards.
+        """
+        text = PROMPT_SPEED_TEXT * (n_tokens // 8 + 1)
+        tokens = self._tokenize(text, special=False)[:n_tokens]
+        with self._lock:
+            # Untimed first: the first evaluation after loading pages the weights in.
+            self._llm.reset()
+            self._llm.eval(tokens[:PROMPT_SPEED_WARM_TOKENS])
+            self._llm.reset()
+            t0 = time.perf_counter()
+            self._llm.eval(tokens)
+            seconds = time.perf_counter() - t0
+            self._llm.reset()
+        return len(tokens) / seconds
 
 
 def load_generator(settings: Settings) -> LlamaGenerator:
@@ -146,4 +261,5 @@ def load_generator(settings: Settings) -> LlamaGenerator:
     spec = get_spec(settings.generator, settings)
     path = model_path(spec.id, settings)
     return LlamaGenerator(path, name=spec.id, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                          temperature=settings.temperature)
+                          temperature=settings.temperature,
+                          reuse_prompt_states=settings.reuse_prompt_states)

@@ -34,12 +34,17 @@ def tokenize(text: str) -> list[str]:
     Search mode also emits the sub-words of long words (人工智能 → 人工, 智能,
     人工智能), which lets a query word match inside a longer compound.
     """
-    out = []
-    for tok in jieba.lcut_for_search(text.lower()):
-        tok = tok.strip()
-        if tok and _TOKEN_OK.search(tok) and tok not in STOPWORDS:
-            out.append(tok)
-    return out
+    return [tok for tok in search_tokens(text) if tok not in STOPWORDS]
+
+
+def search_tokens(text: str) -> list[str]:
+    """Search-mode jieba words of ``text`` (a long word and its sub-words), lowercased."""
+    return [t for t in (w.strip() for w in jieba.lcut_for_search(text.lower())) if t and _TOKEN_OK.search(t)]
+
+
+def word_tokens(text: str) -> list[str]:
+    """Plain (not search-mode) jieba words of ``text``, lowercased, punctuation dropped."""
+    return [t for t in (w.strip() for w in jieba.lcut(text.lower())) if t and _TOKEN_OK.search(t)]
 
 
 class BM25Index:

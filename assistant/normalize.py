@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Literal
 
 from opencc import OpenCC
 
@@ -59,6 +60,6 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str) -> Literal["zh", "en"]:
     """``zh`` when the text contains CJK ideographs, else ``en``."""
     return "zh" if has_cjk(text) else "en"

@@ -100,6 +100,13 @@ class Answer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     raw_text: str = ""
+    # Calibrated answerability in [0, 1]: how sure the pipeline is that the
+    # documents hold the answer (refused when below ``Settings.answer_threshold``).
+    confidence: float | None = None
+    # The answerability signals behind ``confidence`` (see assistant.answer.answerability).
+    signals: dict[str, float] = field(default_factory=dict)
+    # The numbered evidence block the model read (sentences of ``hits``).
+    evidence: str = ""
 
 
 @runtime_checkable
@@ -120,14 +127,18 @@ class Embedder(Protocol):
 
 @runtime_checkable
 class Generator(Protocol):
-    """A chat model that streams text."""
+    """A chat model that streams text and scores continuations."""
 
     name: str
 
     def stream_chat(
-        self, messages: Sequence[dict[str, str]], max_tokens: int
+        self, messages: Sequence[dict[str, str]], max_tokens: int, ban_first: str = ""
     ) -> Iterator[str]:
-        """Yield the completion piece by piece."""
+        """Yield the completion piece by piece; it may not start with ``ban_first``'s first token."""
+        ...
+
+    def continuation_logprob(self, messages: Sequence[dict[str, str]], text: str) -> float:
+        """Log-probability that the reply to ``messages`` starts with ``text``."""
         ...
 
     def count_tokens(self, text: str) -> int:

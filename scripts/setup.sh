@@ -3,6 +3,13 @@
 # Safe to re-run: pip skips what is installed and models already assembled are kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The browser test drives Debian's Chromium (Playwright downloads no browser here).
+# Installed when we are root or have passwordless sudo; otherwise say how.
+if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then
+  bash scripts/install_browser.sh
+else
+  echo "note: the browser test needs Chromium; run as root: sudo bash scripts/install_browser.sh" >&2
+fi
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv

@@ -11,6 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakes import EchoGenerator, HashEmbedder  # noqa: E402
 
+# A skipped real-model or browser test fails under CI (tests/real_components.py).
+pytest_plugins = ["real_components"]
+
 from assistant.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,3 +42,4 @@ def fake_embedder() -> HashEmbedder:
 @pytest.fixture()
 def echo_generator() -> EchoGenerator:
     return EchoGenerator()
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -55,7 +56,13 @@ class EchoGenerator:
     def count_tokens(self, text: str) -> int:
         return len(text)
 
-    def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int) -> Iterator[str]:
+    def continuation_logprob(self, messages: Sequence[dict[str, str]], text: str) -> float:
+        """Near-certain refusal when the marker word is in the prompt, unlikely otherwise."""
+        self.calls.append(list(messages))
+        return math.log(0.95 if self.refuse_if in messages[-1]["content"] else 0.02)
+
+    def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
+                    ban_first: str = "") -> Iterator[str]:
         self.calls.append(list(messages))
         user = messages[-1]["content"]
         if "追问" in messages[0]["content"]:

@@ -172,7 +172,8 @@ def test_fast_profile_shares_index_and_follows_rebuilds(setup) -> None:
     app, _, _, tmp = setup
     base = app.service.base
     fast_gen = EchoGenerator()  # the double stands in for the 0.5B model
-    fast = Assistant(base.settings.replace(generator="fast-test"), embedder=base.embedder,
+    # A real model id (its answerability calibration is shipped), the double as the model.
+    fast = Assistant(base.settings.replace(generator=base.settings.fast_generator), embedder=base.embedder,
                      generator=fast_gen)
     fast.use_index(base.current_index)
     app = ChatApp(ChatService(base, app.service.kb, profiles={"fast": fast}))
@@ -289,9 +290,9 @@ def test_rebuild_does_not_block_chat(tmp_path: Path) -> None:
     assert not kb.busy and len(bot.current_index.documents) == 2
 
 
-def test_warm_up_runs_the_answer_prompt_once(tmp_path: Path) -> None:
+def test_warm_up_runs_each_answer_prompt_once(tmp_path: Path) -> None:
     gen = EchoGenerator()
     bot = Assistant(Settings(index_root=tmp_path / "i", progress=False), embedder=HashEmbedder(), generator=gen)
     assert bot.warm_up() >= 0
-    assert len(gen.calls) == 1
-    assert gen.calls[0][0]["content"] == bot.prompts("zh").system  # the prefix real questions share
+    # One scoring step per answer language: the prefixes real questions share.
+    assert [c[0]["content"] for c in gen.calls] == [bot.prompts("en").system, bot.prompts("zh").system]

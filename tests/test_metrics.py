@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 
 from assistant.evaluation.metrics import (
+    TRADEOFF_THRESHOLDS,
     answer_correct,
     char_f1,
     first_relevant_rank,
+    headline,
     mrr,
     normalize_answer,
     passage_relevant,
@@ -18,7 +20,9 @@ from assistant.evaluation.metrics import (
     row_outcome,
     score_row,
     summarize,
+    tradeoff_curve,
 )
+from assistant.evaluation.splits import half_of
 
 
 @pytest.mark.parametrize(
@@ -231,3 +235,51 @@ def test_summarize_exact() -> None:
 def test_summarize_empty() -> None:
     s = summarize([])
     assert s["n"] == 0 and s["answer_accuracy"] is None and s["retrieval"]["hybrid"]["mrr"] is None
+
+
+def test_summarize_halves() -> None:
+    # The ids fall into halves by the fixed CRC-32 rule: "1".."3" report, "4" tune.
+    assert [half_of(str(r["id"])) for r in ROWS] == ["report", "report", "report", "tune"]
+    s = summarize(ROWS)
+    assert {k: s[k] for k in headline(ROWS)} == headline(ROWS)  # one headline function for all
+    report, tune = s["halves"]["report"], s["halves"]["tune"]
+    assert report == headline(ROWS[:3]) and tune == headline(ROWS[3:])
+    assert (report["n"], report["n_unanswerable"], tune["n"], tune["n_unanswerable"]) == (3, 0, 1, 1)
+    assert report["answer_accuracy"] == pytest.approx(1 / 3)
+    assert report["false_refusal_rate"] == pytest.approx(1 / 3) and report["refusal_rate"] is None
+    assert report["citation_precision"] == pytest.approx(1 / 3)
+    assert report["citation_recall"] == pytest.approx(1 / 3)
+    assert report["prompt_tokens_mean"] == 200.0
+    assert report["latency"]["first_token"]["p50"] == 1.0 and report["latency"]["total"]["p50"] == 2.0
+    assert tune["refusal_rate"] == 1.0 and tune["answer_accuracy"] is None
+    assert tune["false_refusal_rate"] is None and tune["latency"]["total"]["p50"] == 3.0
+    assert summarize([])["halves"]["tune"]["n"] == 0
+
+
+def test_tradeoff_thresholds() -> None:
+    assert len(TRADEOFF_THRESHOLDS) == 21
+    assert TRADEOFF_THRESHOLDS[0] == 0.0 and TRADEOFF_THRESHOLDS[-1] == 1.0
+    assert TRADEOFF_THRESHOLDS[7] == 0.35
+
+
+def test_tradeoff_curve() -> None:
+    confidences = (0.9, 0.3, None, 0.12)  # row 3 has none and is skipped
+    rows = [{**r, "confidence": c} for r, c in zip(ROWS, confidences, strict=True)]
+    curve = summarize(rows)["tradeoff"]
+    assert curve == tradeoff_curve(rows)
+    assert [p["threshold"] for p in curve] == list(TRADEOFF_THRESHOLDS)
+    by_t = {p["threshold"]: (p["refusal_rate"], p["false_refusal_rate"]) for p in curve}
+    assert by_t[0.0] == (0.0, 0.0)
+    assert by_t[0.1] == (0.0, 0.0)
+    assert by_t[0.15] == (1.0, 0.0)  # 0.12 < 0.15: the unanswerable question is refused
+    assert by_t[0.3] == (1.0, 0.0)  # refused only strictly below the threshold
+    assert by_t[0.35] == (1.0, 0.5)
+    assert by_t[0.95] == (1.0, 1.0)
+    assert by_t[1.0] == (1.0, 1.0)
+    only_answerable = tradeoff_curve(rows[:2])
+    assert {p["refusal_rate"] for p in only_answerable} == {None}
+
+
+def test_tradeoff_without_confidence() -> None:
+    assert summarize(ROWS)["tradeoff"] == []
+    assert tradeoff_curve([{**r, "confidence": None} for r in ROWS]) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fakes import EchoGenerator
+from helpers import write_docs
 
 from assistant import Assistant, IndexMismatchError, InputError, Settings
 from assistant.index import load_index
@@ -21,11 +22,7 @@ DOCS = {
 
 @pytest.fixture()
 def docs_dir(tmp_path: Path) -> Path:
-    d = tmp_path / "docs"
-    d.mkdir()
-    for name, text in DOCS.items():
-        (d / name).write_text(text, encoding="utf-8")
-    return d
+    return write_docs(tmp_path / "docs", DOCS)
 
 
 @pytest.fixture()
@@ -138,11 +135,11 @@ class _Translator(EchoGenerator):
 
     table = {"How big is Guangxi's AI industry fund?": "广西人工智能产业基金规模是多少？"}
 
-    def stream_chat(self, messages, max_tokens):  # type: ignore[no-untyped-def]
+    def stream_chat(self, messages, max_tokens, ban_first=""):  # type: ignore[no-untyped-def]
         if messages[0]["content"].startswith("Translate"):
             yield self.table.get(messages[-1]["content"], "")
             return
-        yield from super().stream_chat(messages, max_tokens)
+        yield from super().stream_chat(messages, max_tokens, ban_first)
 
 
 def test_english_question_is_also_searched_in_chinese(tmp_settings: Settings, fake_embedder,

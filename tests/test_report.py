@@ -9,6 +9,7 @@ from typing import Any
 from assistant.evaluation.compare import compare_runs
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import write_report
+from assistant.evaluation.splits import half_of
 
 INJECTION = "<script>alert('x')</script>"
 
@@ -33,12 +34,14 @@ def _row(qid: str, question: str, answer: str, correct: bool | None, *, answerab
     }
 
 
-def _write_run(run_dir: Path, rows: list[dict[str, Any]], model: str = "qwen") -> Path:
+def _write_run(run_dir: Path, rows: list[dict[str, Any]], model: str = "qwen",
+               **config: Any) -> Path:
     run_dir.mkdir(parents=True)
     with (run_dir / "results.jsonl").open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    summary = {**summarize(rows), "config": {"model": model, "embedder": "bge-small-zh", "gold": "gold.jsonl"}}
+    summary = {**summarize(rows), "config": {"model": model, "embedder": "bge-small-zh",
+                                             "gold": "gold.jsonl", **config}}
     (run_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     return run_dir
 
@@ -66,6 +69,42 @@ def test_write_report(tmp_path: Path) -> None:
     # Failures: wrong answer (q2), answered unanswerable (q3), false refusal (q4); not q1.
     assert html.count("class=failure") == 3
     assert "Failures (3)" in html
+
+
+def _svg(html: str, label: str) -> str:
+    """The inline SVG whose aria-label starts with ``label``."""
+    start = html.index(f'aria-label="{label}')
+    return html[html.rindex("<svg", 0, start): html.index("</svg>", start)]
+
+
+def test_report_tradeoff_halves_and_confidence(tmp_path: Path) -> None:
+    rows = [
+        {**_row("q1", "项目总投资是多少？", "总投资一百亿元[1]。", True), "confidence": 0.9},
+        {**_row("q2", "What is the investment?", "wrong", False, lang="en"), "confidence": 0.4},
+        {**_row("q3", "火星上有多少人？", "有三个人。", None, answerable=False), "confidence": 0.2},
+        {**_row("q4", "廣西的人口？", "无法回答。", False, refused=True), "confidence": 0.05},
+    ]
+    html = write_report(_write_run(tmp_path / "run", rows, prompt_speed_tps=123.4)).read_text(
+        encoding="utf-8")
+    svg = _svg(html, "Answerability trade-off")
+    assert svg.count("<circle") == 21 + 1  # one point per threshold, plus the run's own
+    assert "this run" in svg and "false refusal (answerable)" in svg
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+    # Halves table: one row per half with that half's question count.
+    halves = html.split("Tune / report halves")[1].split("<h2>")[0]
+    for half in ("tune", "report"):
+        n = sum(1 for r in rows if half_of(r["id"]) == half)
+        assert f"<tr><td>{half}</td><td class=num>{n}</td>" in halves
+    # Confidence shown in the failure list; prompt speed in the headline and config.
+    assert "<b>Confidence:</b> 0.400" in html and "<b>Confidence:</b> 0.050" in html
+    assert "Prompt speed (tokens/s)" in html and "123.4" in html
+
+
+def test_report_tradeoff_without_confidence(tmp_path: Path) -> None:
+    html = write_report(_write_run(tmp_path / "run", [_row("q1", "问题", "一百亿", True)])).read_text(
+        encoding="utf-8")
+    svg = _svg(html, "Answerability trade-off")
+    assert "no confidence recorded" in svg and "Confidence:" not in html
 
 
 def test_report_without_summary(tmp_path: Path) -> None:

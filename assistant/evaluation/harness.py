@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tqdm import tqdm
 
@@ -33,9 +33,24 @@ from ..types import Document, Hit
 from .compare import compare_runs
 from .metrics import score_row, summarize
 from .report import write_report
+from .splits import half_of
 
 logger = logging.getLogger(__name__)
 RANK_DEPTH = 10
+# The CI slice of a gold set: every CI_SLICE_STEP-th question from index CI_SLICE_START.
+CI_SLICE_START = 8
+CI_SLICE_STEP = 11
+CI_SLICE_SIZE = 20
+KIB_PER_MIB = 1024
+
+
+@runtime_checkable
+class PromptSpeedMeter(Protocol):
+    """A generator that can measure this host's raw prompt speed (tokens/s)."""
+
+    def prompt_speed(self) -> float:
+        """Tokens/s evaluating a fixed prompt with nothing cached."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,29 @@ def load_evalset(folder: Path, questions_file: str = "questions.jsonl") -> tuple
     return docs, items
 
 
+def ci_slice(items: Sequence[GoldItem]) -> list[GoldItem]:
+    """The 20-question CI slice of a gold set: ``items[8::11][:20]``.
+
+    Every 11th question starting at the 9th: a systematic sample across
+    documents, types and languages of ``eval/gold/corpus.jsonl``. Of the 11
+    possible offsets, this is the one whose current outcomes survive one flipped
+    question in each metric (20 questions move a metric by 5–33 points each), so
+    the CI floor catches regressions rather than noise.
+    """
+    return list(items[CI_SLICE_START::CI_SLICE_STEP][:CI_SLICE_SIZE])
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (``ru_maxrss`` is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB_PER_MIB
+
+
+def measure_prompt_speed(bot: Assistant) -> float | None:
+    """``bot.generator.prompt_speed()`` in tokens/s, or ``None`` when it has no such method."""
+    generator = bot.generator
+    return generator.prompt_speed() if isinstance(generator, PromptSpeedMeter) else None
+
+
 def _passages(hits: Sequence[Hit]) -> list[tuple[str, str]]:
     return [(h.chunk.source, h.chunk.text) for h in hits]
 
@@ -99,10 +137,11 @@ def _passages(hits: Sequence[Hit]) -> list[tuple[str, str]]:
 def evaluate_item(bot: Assistant, item: GoldItem, retrieval_only: bool = False) -> dict[str, Any]:
     """Run one question: three rankings, then (unless ``retrieval_only``) an answer; score it."""
     row: dict[str, Any] = {
-        "id": item.id, "question": item.question, "lang": item.lang, "type": item.type,
+        "id": item.id, "half": half_of(item.id), "question": item.question, "lang": item.lang,
+        "type": item.type,
         "answerable": item.answerable, "gold_answers": list(item.answers),
         "gold_docs": list(item.docs), "evidence": item.evidence,
-        "answer": "", "refused": False, "citations": [],
+        "answer": "", "refused": False, "confidence": None, "citations": [],
         "retrieved": [],
         "timings": {}, "prompt_tokens": 0, "completion_tokens": 0, "peak_rss_mb": 0.0, "error": None,
     }
@@ -112,7 +151,9 @@ def evaluate_item(bot: Assistant, item: GoldItem, retrieval_only: bool = False) 
             answer = bot.ask(item.question)
             by_id = {h.chunk.chunk_id: h.chunk for h in answer.hits}
             row.update(
-                answer=answer.text, refused=answer.refused, timings=answer.timings,
+                answer=answer.text, refused=answer.refused, confidence=answer.confidence,
+                signals=answer.signals, evidence_text=answer.evidence, raw_answer=answer.raw_text,
+                timings=answer.timings,
                 prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
                 citations=[dataclasses.asdict(c) for c in answer.citations],
             )
@@ -140,16 +181,22 @@ def evaluate_item(bot: Assistant, item: GoldItem, retrieval_only: bool = False) 
         c["relevant"] = s["relevant"]
     row["metrics"] = scored["metrics"]
     row["ranks"] = scored["ranks"]
-    # ru_maxrss is in KiB on Linux.
-    row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["peak_rss_mb"] = peak_rss_mb()
     return row
 
 
 def run_eval(bot: Assistant, items: Sequence[GoldItem], out: Path, config: dict[str, Any],
              retrieval_only: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Evaluate ``items`` with an indexed ``bot``; write the run folder; return the summary."""
+    """Evaluate ``items`` with an indexed ``bot``; write the run folder; return the summary.
+
+    Unless ``retrieval_only``, the host's raw prompt speed is measured first (when
+    the generator offers ``prompt_speed``) and recorded as ``prompt_speed_tps``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    measured: dict[str, Any] = {}
+    if not retrieval_only and (speed := measure_prompt_speed(bot)) is not None:
+        measured["prompt_speed_tps"] = round(speed, 1)
     rows = []
     with (out / "results.jsonl").open("w", encoding="utf-8") as f:
         for item in tqdm(items, desc="evaluating", unit="q", disable=not progress):
@@ -158,7 +205,7 @@ def run_eval(bot: Assistant, items: Sequence[GoldItem], out: Path, config: dict[
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
             f.flush()  # a killed run still leaves every finished row
     summary = summarize(rows)
-    summary["config"] = {**config, "retrieval_only": retrieval_only,
+    summary["config"] = {**config, **measured, "retrieval_only": retrieval_only,
                          "run_seconds": round(time.perf_counter() - t0, 1)}
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     write_report(out)
@@ -193,12 +240,14 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     bot = Assistant(settings)
     items, config = prepare(bot, args.gold, args.docs, args.evalset)
+    if args.half:
+        items = [i for i in items if half_of(i.id) == args.half]
     if args.limit:
         items = items[: args.limit]
     out = args.out or Path("eval/runs") / time.strftime("%Y%m%d-%H%M%S")
     config.update(generator=settings.generator, embedder=settings.embedder, top_k=settings.top_k,
-                  chunk_size=settings.chunk_size, max_context_tokens=settings.max_context_tokens,
-                  n_questions=len(items), machine=f"{platform.machine()} {platform.processor()}")
+                  chunk_size=settings.chunk_size, evidence_tokens=settings.evidence_tokens,
+                  n_questions=len(items), half=args.half, machine=f"{platform.machine()} {platform.processor()}")
     summary = run_eval(bot, items, out, config, args.retrieval_only, settings.progress)
     print(json.dumps({k: summary.get(k) for k in ("answer_accuracy", "refusal_rate",
                                                   "false_refusal_rate", "citation_precision",

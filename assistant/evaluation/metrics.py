@@ -1,121 +1,21 @@
-"""Answer normalisation and scoring metrics for the evaluation harness.
+"""Scoring metrics and the run summary of the evaluation harness.
 
-Every comparison between a gold answer and a prediction goes through
-:func:`normalize_answer` on *both* sides, so the normaliser aims for
-consistency rather than linguistic perfection.
+Answers are compared after :func:`~assistant.evaluation.answer_norm.normalize_answer`
+(re-exported here) on both sides.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
+from assistant.evaluation.answer_norm import normalize_answer
+from assistant.evaluation.splits import HALVES, half_of
+
 logger = logging.getLogger(__name__)
-
-_DIGITS: dict[str, int] = {
-    **{ch: i for i, ch in enumerate("零一二三四五六七八九")},
-    **{ch: i + 1 for i, ch in enumerate("壹贰叁肆伍陆柒捌玖")},
-    "〇": 0, "两": 2,
-}
-_UNITS: dict[str, int] = {"十": 10, "百": 100, "千": 1000, "拾": 10, "佰": 100, "仟": 1000}
-_NUM_CHARS = "".join(_DIGITS) + "".join(_UNITS)
-_NUM_RUN = f"[{_NUM_CHARS}]+"
-_DIGIT_RUN = "[" + "".join(_DIGITS) + "]+"
-_DECIMAL_RE = re.compile(f"({_NUM_RUN})点({_DIGIT_RUN})")
-_NUM_RE = re.compile(_NUM_RUN)
-_PERCENT_RE = re.compile(f"(百分之|千分之)((?:{_NUM_RUN}点{_DIGIT_RUN})|{_NUM_RUN}|[0-9]+(?:\\.[0-9]+)?)")
-_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_KEEP_CHARS = frozenset("%‰.")
-_LONE_DOT_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
-_DROP_SYMBOLS = frozenset("~`^|")
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> Any:
-    """Return the shared traditional→simplified converter (created once)."""
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
-def _parse_int(run: str) -> str:
-    """Convert one run of Chinese numerals (no 万/亿) to Arabic digits.
-
-    A run that is not a well-formed number (e.g. 三四十) is returned unchanged.
-    """
-    if not any(ch in _UNITS for ch in run):
-        return "".join(str(_DIGITS[ch]) for ch in run)
-    total, cur, last_unit, zero_seen = 0, None, 0, False
-    for ch in run:
-        if ch in _UNITS:
-            unit = _UNITS[ch]
-            if last_unit and unit >= last_unit:
-                return run
-            total += (1 if cur is None else cur) * unit
-            cur, last_unit, zero_seen = None, unit, False
-        elif _DIGITS[ch] == 0:
-            zero_seen = True
-        elif cur is not None:
-            return run
-        else:
-            cur = _DIGITS[ch]
-    if cur is not None:
-        # 三千五 → 3500 and 一百二 → 120, but 一百零二 → 102 and 十二 → 12.
-        total += cur * last_unit // 10 if last_unit >= 100 and not zero_seen else cur
-    return str(total)
-
-
-def _convert_number_text(text: str) -> str:
-    """Convert Chinese decimals (一点五) and integers (三千五百) inside ``text``."""
-    text = _DECIMAL_RE.sub(
-        lambda m: _parse_int(m.group(1)) + "." + "".join(str(_DIGITS[c]) for c in m.group(2)),
-        text,
-    )
-    return _NUM_RE.sub(lambda m: _parse_int(m.group(0)), text)
-
-
-def _percent(match: re.Match[str]) -> str:
-    sign = "%" if match.group(1) == "百分之" else "‰"
-    return _convert_number_text(match.group(2)) + sign
-
-
-def _is_junk(ch: str) -> bool:
-    """True for whitespace, punctuation, control characters and a few ASCII symbols."""
-    if ch in _KEEP_CHARS:
-        return False
-    cat = unicodedata.category(ch)
-    return ch.isspace() or ch in _DROP_SYMBOLS or cat[0] in "PZ" or cat in ("Cc", "Cf")
-
-
-def _strip_punct(text: str) -> str:
-    """Drop whitespace and punctuation; keep ``%``/``‰`` and a ``.`` between digits."""
-    return "".join(ch for ch in _LONE_DOT_RE.sub("", text) if not _is_junk(ch))
-
-
-@lru_cache(maxsize=65536)
-def normalize_answer(s: str) -> str:
-    """Normalise an answer or passage for comparison.
-
-    Steps: traditional→simplified (OpenCC ``t2s``), NFKC (full-width→half-width),
-    lowercase, 百分之X → X%, thousands separators removed (2,447 → 2447),
-    Chinese numerals → Arabic digits (一百亿 → 100亿, 二〇二四年 → 2024年,
-    第一 → 第1; 万/亿 stay as characters), then all whitespace and punctuation
-    removed (a decimal point between digits and ``%`` are kept).
-    """
-    if not s:
-        return ""
-    text = _t2s().convert(s)
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _PERCENT_RE.sub(_percent, text)
-    text = _THOUSANDS_RE.sub("", text)
-    text = _convert_number_text(text)
-    return _strip_punct(text)
-
 
 # --------------------------------------------------------------------------- scoring
 
@@ -123,6 +23,12 @@ _PINYIN_GLOSS_RE = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòū�
 MAX_SHARED_SPAN = 20
 RETRIEVERS: tuple[str, ...] = ("dense", "bm25", "hybrid")
 RECALL_KS: tuple[int, ...] = (1, 3, 5, 10)
+LATENCY_STAGES: tuple[str, ...] = ("retrieve", "first_token", "total")
+# Confidence thresholds of the answerability trade-off curve: 0.00, 0.05, …, 1.00.
+TRADEOFF_STEP = 0.05
+TRADEOFF_THRESHOLDS: tuple[float, ...] = tuple(
+    round(i * TRADEOFF_STEP, 2) for i in range(round(1 / TRADEOFF_STEP) + 1)
+)
 
 
 def _norm_golds(golds: Sequence[str]) -> list[str]:
@@ -332,6 +238,12 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _split(rows: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """``(answerable, unanswerable)`` rows (a row without the field is answerable)."""
+    answerable = [r for r in rows if r.get("answerable", True)]
+    return answerable, [r for r in rows if not r.get("answerable", True)]
+
+
 def _breakdown(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, dict[str, Any]]:
     groups: dict[str, list[bool]] = {}
     for row in rows:
@@ -343,17 +255,8 @@ def _breakdown(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, dict[st
     }
 
 
-def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Headline summary of result rows (see the harness's row schema).
-
-    Ratios whose denominator is empty are ``None``. ``by_type``/``by_lang`` count a
-    row as accurate when an answerable question was answered correctly or an
-    unanswerable one was refused.
-    """
-    answerable = [r for r in rows if r.get("answerable", True)]
-    unanswerable = [r for r in rows if not r.get("answerable", True)]
-    n_ans = len(answerable)
-
+def _retrieval(answerable: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, float | None]]:
+    """Recall@k and MRR of each retriever over answerable rows (``None`` without any)."""
     retrieval: dict[str, dict[str, float | None]] = {}
     for name in RETRIEVERS:
         ranks = [(r.get("ranks") or {}).get(name) for r in answerable]
@@ -362,11 +265,22 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         }
         entry["mrr"] = mrr(ranks) if ranks else None
         retrieval[name] = entry
+    return retrieval
 
+
+def headline(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The headline numbers of ``rows``: counts, answer and citation quality, refusals,
+    latency p50/p95 per stage, token means and peak RSS.
+
+    Used for a whole run and for each half of it (``summarize``'s ``halves``).
+    Ratios whose denominator is empty are ``None``.
+    """
+    answerable, unanswerable = _split(rows)
+    n_ans = len(answerable)
     metrics = [r.get("metrics") or {} for r in answerable]
     cited = [c for r in answerable for c in r.get("citations") or []]
     latency: dict[str, dict[str, float | None]] = {}
-    for stage in ("retrieve", "first_token", "total"):
+    for stage in LATENCY_STAGES:
         vals = [
             float(v) for r in rows if (v := (r.get("timings") or {}).get(stage)) is not None
         ]
@@ -375,13 +289,11 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "p95": percentile(vals, 95) if vals else None,
         }
     rss = [float(r["peak_rss_mb"]) for r in rows if r.get("peak_rss_mb") is not None]
-
     return {
         "n": len(rows),
         "n_answerable": n_ans,
         "n_unanswerable": len(unanswerable),
         "n_errors": sum(1 for r in rows if r.get("error")),
-        "retrieval": retrieval,
         "answer_accuracy": _ratio(sum(1 for m in metrics if m.get("correct")), n_ans),
         "char_f1": _mean([float(m.get("char_f1") or 0.0) for m in metrics]),
         "citation_precision": _ratio(sum(1 for c in cited if c.get("relevant")), len(cited)),
@@ -392,6 +304,48 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "prompt_tokens_mean": _mean([float(r.get("prompt_tokens") or 0) for r in rows]),
         "completion_tokens_mean": _mean([float(r.get("completion_tokens") or 0) for r in rows]),
         "peak_rss_mb": max(rss) if rss else None,
+    }
+
+
+def tradeoff_curve(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, float | None]]:
+    """Refusal of unanswerable vs false refusal of answerable questions per threshold.
+
+    For each ``t`` in :data:`TRADEOFF_THRESHOLDS` a row counts as refused when its
+    ``confidence < t``. Rows without a confidence are skipped; with none at all
+    the curve is empty. A rate whose side has no rows is ``None``.
+    """
+    answerable, unanswerable = _split([r for r in rows if r.get("confidence") is not None])
+    if not answerable and not unanswerable:
+        return []
+
+    def refused_share(side: Sequence[Mapping[str, Any]], t: float) -> float | None:
+        return _ratio(sum(1 for r in side if float(r["confidence"]) < t), len(side))
+
+    return [
+        {"threshold": t, "refusal_rate": refused_share(unanswerable, t),
+         "false_refusal_rate": refused_share(answerable, t)}
+        for t in TRADEOFF_THRESHOLDS
+    ]
+
+
+def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Summary of result rows (see the harness's row schema).
+
+    The :func:`headline` numbers of all rows, plus ``retrieval`` (recall@k/MRR per
+    retriever), ``by_type``/``by_lang`` (a row is accurate when an answerable
+    question was answered correctly or an unanswerable one was refused),
+    ``halves`` (the headline numbers of the tune and report halves, see
+    :mod:`assistant.evaluation.splits`) and ``tradeoff`` (:func:`tradeoff_curve`).
+    """
+    answerable, _ = _split(rows)
+    return {
+        **headline(rows),
+        "retrieval": _retrieval(answerable),
         "by_type": _breakdown(rows, "type"),
         "by_lang": _breakdown(rows, "lang"),
+        "halves": {
+            half: headline([r for r in rows if half_of(str(r.get("id", ""))) == half])
+            for half in HALVES
+        },
+        "tradeoff": tradeoff_curve(rows),
     }

@@ -1,7 +1,8 @@
 """Self-contained HTML report for one evaluation run.
 
-The report is a single file with inline CSS and inline SVG charts drawn here,
-so it opens offline and can be attached to a ticket as is.
+The report is a single file with inline CSS and inline SVG charts (drawn by
+:mod:`assistant.evaluation.charts`), so it opens offline and can be attached to
+a ticket as is.
 """
 
 from __future__ import annotations
@@ -13,6 +14,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluation.charts import (
+    svg_bar_chart,
+    svg_histogram,
+    svg_recall_curve,
+    svg_tradeoff,
+)
 from assistant.evaluation.metrics import (
     GOOD_OUTCOMES,
     RECALL_KS,
@@ -20,10 +27,10 @@ from assistant.evaluation.metrics import (
     row_outcome,
     summarize,
 )
+from assistant.evaluation.splits import HALVES
 
 logger = logging.getLogger(__name__)
 
-_COLORS = {"dense": "#1f77b4", "bm25": "#ff7f0e", "hybrid": "#2ca02c"}
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",
 "Noto Sans CJK SC",sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -110,6 +117,19 @@ HEADLINE: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Prompt tokens (mean)", ("prompt_tokens_mean",), "int"),
     ("Completion tokens (mean)", ("completion_tokens_mean",), "int"),
     ("Peak RSS (MB)", ("peak_rss_mb",), "int"),
+    ("Prompt speed (tokens/s)", ("config", "prompt_speed_tps"), "num"),
+)
+# Columns of the tune/report halves table (summary["halves"][half]).
+HALF_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("Questions", ("n",), "int"),
+    ("Answer accuracy", ("answer_accuracy",), "pct"),
+    ("Refusal", ("refusal_rate",), "pct"),
+    ("False refusal", ("false_refusal_rate",), "pct"),
+    ("Citation P", ("citation_precision",), "pct"),
+    ("Citation R", ("citation_recall",), "pct"),
+    ("Prompt tokens", ("prompt_tokens_mean",), "int"),
+    ("First token p50", ("latency", "first_token", "p50"), "sec"),
+    ("Total p50", ("latency", "total", "p50"), "sec"),
 )
 
 
@@ -141,6 +161,20 @@ def _retrieval_table(summary: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+def _halves_table(summary: Mapping[str, Any]) -> str:
+    head = "".join(f"<th>{escape(label)}</th>" for label, _, _ in HALF_COLUMNS)
+    out = [f"<table><tr><th>Half</th>{head}</tr>"]
+    for half in HALVES:
+        numbers = dig(summary, "halves", half) or {}
+        cells = "".join(
+            f"<td class=num>{escape(fmt(dig(numbers, *path), kind))}</td>"
+            for _, path, kind in HALF_COLUMNS
+        )
+        out.append(f"<tr><td>{escape(half)}</td>{cells}</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
 def _config_table(config: Mapping[str, Any]) -> str:
     if not config:
         return "<p class=muted>No run configuration recorded.</p>"
@@ -149,113 +183,6 @@ def _config_table(config: Mapping[str, Any]) -> str:
         for k, v in config.items()
     )
     return f"<table>{rows}</table>"
-
-
-def svg_bar_chart(title: str, items: Sequence[tuple[str, float, int]]) -> str:
-    """Horizontal bar chart of ``(label, share 0–1, n)`` items as an inline SVG."""
-    bar_h, left, width = 22, 150, 460
-    height = 30 + bar_h * max(len(items), 1) + 10
-    parts = [
-        f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="8" y="18" style="font-weight:bold;font-size:13px">{escape(title)}</text>',
-    ]
-    span = width - left - 70
-    for i, (label, share, n) in enumerate(items):
-        y = 30 + i * bar_h
-        w = max(0.0, min(1.0, share)) * span
-        parts.append(
-            f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(label[:22])}</text>'
-            f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{bar_h - 6}" fill="#4c78a8">'
-            f"<title>{escape(label)}: {100 * share:.1f}% of {n}</title></rect>"
-            f'<text x="{left + w + 4:.1f}" y="{y + 15}">{100 * share:.0f}% (n={n})</text>'
-        )
-    if not items:
-        parts.append(f'<text x="{left}" y="45" class="muted">no data</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def svg_histogram(title: str, values: Sequence[float], bins: int = 12) -> str:
-    """Histogram of ``values`` (e.g. seconds) as an inline SVG."""
-    width, height, left, bottom, top = 460, 240, 40, 40, 28
-    parts = [
-        f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="8" y="18" style="font-weight:bold;font-size:13px">{escape(title)}</text>',
-    ]
-    if not values:
-        parts.append('<text x="40" y="60">no data</text></svg>')
-        return "".join(parts)
-    lo, hi = min(values), max(values)
-    step = (hi - lo) / bins if hi > lo else 1.0
-    counts = [0] * bins
-    for v in values:
-        counts[min(int((v - lo) / step), bins - 1)] += 1
-    peak = max(counts)
-    plot_w, plot_h = width - left - 10, height - top - bottom
-    bw = plot_w / bins
-    for i, c in enumerate(counts):
-        h = plot_h * c / peak
-        x, y = left + i * bw, top + plot_h - h
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bw - 1:.1f}" height="{h:.1f}" fill="#72b7b2">'
-            f"<title>{lo + i * step:.2f}–{lo + (i + 1) * step:.2f}s: {c}</title></rect>"
-        )
-    base = top + plot_h
-    parts.append(
-        f'<line x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}" stroke="#555"/>'
-        f'<text x="{left}" y="{base + 14}">{lo:.1f}s</text>'
-        f'<text x="{width - 10}" y="{base + 14}" text-anchor="end">{lo + bins * step:.1f}s</text>'
-        f'<text x="{left - 4}" y="{top + 10}" text-anchor="end">{peak}</text>'
-        f'<text x="{left - 4}" y="{base}" text-anchor="end">0</text>'
-        f'<text x="{width / 2:.0f}" y="{height - 8}" text-anchor="middle">total seconds (n={len(values)})</text>'
-    )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def svg_recall_curve(title: str, series: Mapping[str, Sequence[float | None]]) -> str:
-    """Recall@k lines (k = 1, 3, 5, 10) for each retriever as an inline SVG."""
-    width, height, left, bottom, top, right = 460, 240, 44, 36, 28, 90
-    plot_w, plot_h = width - left - right, height - top - bottom
-    kmax = RECALL_KS[-1]
-
-    def xy(k: int, v: float) -> tuple[float, float]:
-        return left + plot_w * (k - 1) / (kmax - 1), top + plot_h * (1 - v)
-
-    parts = [
-        f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="8" y="18" style="font-weight:bold;font-size:13px">{escape(title)}</text>',
-    ]
-    for tick in (0.0, 0.5, 1.0):
-        _, y = xy(1, tick)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{100 * tick:.0f}%</text>'
-        )
-    for k in RECALL_KS:
-        x, _ = xy(k, 0)
-        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle">{k}</text>')
-    parts.append(
-        f'<text x="{left + plot_w / 2:.0f}" y="{height - 6}" text-anchor="middle">k</text>'
-    )
-    for i, (name, values) in enumerate(series.items()):
-        color = _COLORS.get(name, "#888")
-        pts = [xy(k, v) for k, v in zip(RECALL_KS, values, strict=False) if v is not None]
-        if pts:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-            parts.append(
-                f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>'
-            )
-            parts.extend(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>' for x, y in pts
-            )
-        ly = top + 12 + 16 * i
-        parts.append(
-            f'<rect x="{width - right + 10}" y="{ly - 8}" width="10" height="10" fill="{color}"/>'
-            f'<text x="{width - right + 24}" y="{ly + 1}">{escape(name)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def _charts(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
@@ -280,6 +207,11 @@ def _charts(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> st
             svg_bar_chart("Accuracy by language", by_lang),
             svg_histogram("Latency (total)", totals),
             svg_recall_curve("Recall@k", curve),
+            svg_tradeoff(
+                "Answerability trade-off (refuse when confidence < t)",
+                summary.get("tradeoff") or [],
+                (summary.get("false_refusal_rate"), summary.get("refusal_rate")),
+            ),
         )
     ) + "</div>"
 
@@ -306,6 +238,10 @@ def _failure(row: Mapping[str, Any], outcome: str) -> str:
     ranks = row.get("ranks") or {}
     rank_text = ", ".join(f"{n}={fmt(ranks.get(n))}" for n in RETRIEVERS)
     error = f"<p><b>Error:</b> {_text(row['error'])}</p>" if row.get("error") else ""
+    confidence = (
+        f"<p><b>Confidence:</b> {escape(fmt(row['confidence']))}</p>"
+        if row.get("confidence") is not None else ""
+    )
     return (
         f"<details class=failure><summary><span class=tag>{escape(outcome)}</span>"
         f"<b>{_text(row.get('id', ''))}</b> [{_text(row.get('type', ''))}/{_text(row.get('lang', ''))}] "
@@ -313,7 +249,7 @@ def _failure(row: Mapping[str, Any], outcome: str) -> str:
         f"<p><b>Question:</b> {_text(row.get('question', ''))}</p>"
         f"<p><b>Gold:</b> {escape(golds)} <span class=muted>docs: "
         f"{_text(', '.join(row.get('gold_docs') or []))}</span></p>"
-        f"<p><b>Evidence:</b> {_text(row.get('evidence', ''))}</p>{error}"
+        f"<p><b>Evidence:</b> {_text(row.get('evidence', ''))}</p>{error}{confidence}"
         f"<p><b>Answer{' (refused)' if row.get('refused') else ''}:</b></p>"
         f"<div class=passage>{_text(row.get('answer', ''))}</div>"
         f"<p><b>Citations:</b></p><ul>{cites or '<li class=muted>none</li>'}</ul>"
@@ -351,6 +287,8 @@ def render_report(
         f"<h2>Headline</h2>{_headline(summary)}"
         f"<h2>Retrieval</h2>{_retrieval_table(summary)}"
         f"<h2>Charts</h2>{_charts(summary, rows)}"
+        "<h2>Tune / report halves</h2><p class=muted>Choose thresholds and weights on "
+        f"<i>tune</i>; quote <i>report</i>.</p>{_halves_table(summary)}"
         f"<h2>Configuration</h2>{_config_table(summary.get('config') or {})}"
         f"<h2>Failures ({len(failures)})</h2>"
         "<p class=muted>Wrong answers, wrong refusals, answered unanswerable questions "

@@ -1,0 +1,252 @@
+"""Compact evidence: the few sentences of the retrieved passages that answer the question.
+
+A 1.5B model reads four 220-character passages slowly (prompt tokens dominate the
+first-token time on 2 cores) and badly (a nearby figure in a distractor passage
+wins as often as the asked one). So the fused top passages are split into
+sentences, each sentence is scored against the question, and only the best few
+reach the prompt, grouped under the number of the passage they come from (the
+number the model cites and the citation check resolves).
+
+A sentence scores by
+
+- the **question's key terms** it contains (jieba words of the question minus
+  question words, weighted by length: a specific term counts more than 发展),
+  with diminishing credit for terms an already chosen sentence covers, so a
+  two-part or two-document question gets a sentence for each part;
+- the **question kind**: a 多少/how-many question needs a number, a 哪年/when
+  question a date;
+- the **rank** of its passage in the fused retrieval.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..chunk import split_sentences
+from ..lexical import STOPWORDS, word_tokens
+from ..normalize import normalize
+from ..types import Hit
+
+# Words that only say *what kind* of answer is wanted; they never occur in the evidence.
+QUESTION_WORDS = frozenset(
+    "多少 几 几个 几家 几年 哪 哪个 哪些 哪家 哪里 哪儿 哪年 哪一年 哪天 哪一天 何时 何地 什么 谁 为何 为什么 "
+    "怎么 怎样 如何 是否 是不是 吗 呢 请问 报道 文中 文章 资料 根据 提到 介绍 其中 分别 多大 多长 多高 多久 "
+    "what which who whom whose when where why how many much does did do is are was were the a an "
+    "of to in on for by and or with according report article mentioned".split()
+)
+
+
+class QuestionKind(StrEnum):
+    """What form the answer takes, read from the question's wording."""
+
+    NUMBER = "number"
+    DATE = "date"
+    OTHER = "other"
+
+
+_KIND_PATTERNS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
+    (QuestionKind.DATE, re.compile(
+        r"哪年|哪一年|何年|哪天|哪一天|几月|几号|何时|什么时候|什么时间|日期|年份|\bwhen\b|\bwhat year\b|\bwhich year\b|\bdate\b",
+        re.IGNORECASE)),
+    (QuestionKind.NUMBER, re.compile(
+        r"多少|几|多大|多长|多高|多久|规模|比例|占比|增长了?多|\bhow (many|much|large|big|long)\b|\bwhat (share|percentage|proportion)\b",
+        re.IGNORECASE)),
+)
+_HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+(?:个|家|项|亿|万|倍|%|年)")
+_HAS_DATE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十]+月|\b(19|20)\d{2}\b")
+
+MAX_TERM_WEIGHT = 4.0  # a term's weight is its length in characters, capped here
+LATIN_CHARS_PER_WEIGHT = 3.0  # an English word of 3 letters weighs like one Chinese character
+REPEAT_CREDIT = 0.25  # share of a term's weight earned again by a second sentence covering it
+KIND_BONUS = 0.15  # added when the sentence has the form of the asked answer (a number, a date)
+RANK_DECAY = 0.04  # score lost per rank of the sentence's passage in the retrieval
+MIN_SENTENCE_CHARS = 6  # shorter fragments (a lone "3." or a heading number) are never evidence
+MAX_SENTENCE_CHARS = 160  # longer sentences are cut at clause marks
+RELATIVE_FLOOR = 0.35  # later sentences must score at least this share of the best one
+ANCHOR_CHARS = 6  # characters matched at each end of a sentence to find it in the original text
+
+
+def question_kind(question: str) -> QuestionKind:
+    """The kind of answer ``question`` asks for."""
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(question):
+            return kind
+    return QuestionKind.OTHER
+
+
+def _weight(term: str) -> float:
+    if re.fullmatch(r"[0-9a-z.\-]+", term):
+        return min(MAX_TERM_WEIGHT, max(1.0, len(term) / LATIN_CHARS_PER_WEIGHT))
+    return min(MAX_TERM_WEIGHT, float(len(term)))
+
+
+def key_terms(question: str) -> dict[str, float]:
+    """The question's content words (normalised) with their weights.
+
+    Numbers and years in the question are kept (``2023年`` must match the
+    evidence); question words and function words are dropped.
+    """
+    terms: dict[str, float] = {}
+    for tok in word_tokens(normalize(question)):
+        if tok in STOPWORDS or tok in QUESTION_WORDS or len(tok) < 2 and not tok.isdigit():
+            continue
+        terms[tok] = _weight(tok)
+    return terms
+
+
+def term_coverage(terms: dict[str, float], text: str) -> float:
+    """Weighted share of ``terms`` that occur in ``text`` (normalised); 1.0 with no terms."""
+    total = sum(terms.values())
+    if not total:
+        return 1.0
+    norm = normalize(text).lower()
+    return sum(w for t, w in terms.items() if t in norm) / total
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a retrieved passage.
+
+    ``passage`` is the 1-based number of its hit (the marker the model cites);
+    ``start``/``end`` are offsets into the hit's cleaned ``chunk.text``.
+    """
+
+    passage: int
+    start: int
+    end: int
+    text: str
+    norm: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentences chosen for the prompt and how well they cover the question."""
+
+    hits: tuple[Hit, ...]
+    sentences: tuple[Sentence, ...]
+    terms: dict[str, float]
+    coverage: float  # weighted share of the question's key terms found in the sentences
+    missing: tuple[str, ...]  # key terms found in no chosen sentence, heaviest first
+
+    def format(self) -> str:
+        """The numbered evidence block of the prompt, sentences in document order."""
+        blocks = []
+        for n in sorted({s.passage for s in self.sentences}):
+            own = sorted((s for s in self.sentences if s.passage == n), key=lambda s: s.start)
+            hit = self.hits[n - 1]
+            head = hit.chunk.heading
+            parts: list[str] = []
+            for i, s in enumerate(own):
+                if i and s.start > own[i - 1].end + 1:
+                    parts.append("……")
+                parts.append(s.text)
+            body = "".join(parts)
+            # A heading earns its tokens only when it names something the question asks about.
+            relevant = head and head not in body and any(t in normalize(head).lower() for t in self.terms)
+            prefix = f"（{head}）" if relevant else ""
+            blocks.append(f"[{n}] {prefix}{body}")
+        return "\n".join(blocks)
+
+
+def _find(sentence: str, original: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """Span of a cleaned ``sentence`` in ``original[lo:hi]`` (the original keeps pinyin
+    glosses and footnotes the cleaned text dropped, so both ends are matched apart)."""
+    window = original[lo:hi]
+    i = window.find(sentence)
+    if i >= 0:
+        return lo + i, lo + i + len(sentence)
+    head, tail = sentence[:ANCHOR_CHARS], sentence[-ANCHOR_CHARS:]
+    a = window.find(head)
+    b = window.find(tail, max(a, 0))
+    if a >= 0 and b >= a:
+        return lo + a, lo + b + len(tail)
+    return None
+
+
+def source_span(evidence: Evidence, passage: int, original: str) -> tuple[int, int]:
+    """Character span in the original document of the sentences used from ``passage``.
+
+    Falls back to the whole passage's span when a sentence cannot be located.
+    """
+    chunk = evidence.hits[passage - 1].chunk
+    spans = [_find(s.text, original, chunk.start, chunk.end)
+             for s in evidence.sentences if s.passage == passage]
+    if not spans or any(span is None for span in spans):
+        return chunk.start, chunk.end
+    found = [span for span in spans if span is not None]
+    return min(a for a, _ in found), max(b for _, b in found)
+
+
+def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
+    """Every sentence of every hit, numbered by the hit's rank."""
+    out: list[Sentence] = []
+    for n, hit in enumerate(hits, 1):
+        text = hit.chunk.text
+        for s, e in split_sentences(text, 0, len(text), MAX_SENTENCE_CHARS):
+            body = text[s:e].strip()
+            if len(body) >= MIN_SENTENCE_CHARS:
+                lead = len(text[s:e]) - len(text[s:e].lstrip())
+                out.append(Sentence(n, s + lead, s + lead + len(body), body, normalize(body).lower()))
+    return out
+
+
+def _kind_match(kind: QuestionKind, norm: str) -> bool:
+    if kind is QuestionKind.NUMBER:
+        return bool(_HAS_NUMBER.search(norm))
+    if kind is QuestionKind.DATE:
+        return bool(_HAS_DATE.search(norm))
+    return False
+
+
+def select_evidence(
+    questions: Sequence[str],
+    hits: Sequence[Hit],
+    count_tokens: Callable[[str], int],
+    budget: int,
+    max_sentences: int,
+) -> Evidence:
+    """Choose up to ``max_sentences`` sentences within ``budget`` tokens.
+
+    ``questions`` are the question's phrasings (an English question and its
+    Chinese translation); the key terms are those of the phrasing that the
+    passages cover best, so an English question over Chinese text is matched
+    by its translation's terms.
+    """
+    hits = tuple(hits)
+    pool = passage_sentences(hits)
+    everything = " ".join(s.norm for s in pool)
+    phrasing_terms = [key_terms(q) for q in questions] or [{}]
+    terms = max(phrasing_terms, key=lambda t: term_coverage(t, everything) if t else -1.0)
+    kind = question_kind(questions[0]) if questions else QuestionKind.OTHER
+    total = sum(terms.values()) or 1.0
+    covered: set[str] = set()
+    chosen: list[Sentence] = []
+    used = 0
+    best = 0.0
+    while pool and len(chosen) < max_sentences:
+        def gain(s: Sentence) -> float:
+            lexical = sum(w if t not in covered else w * REPEAT_CREDIT
+                          for t, w in terms.items() if t in s.norm) / total
+            bonus = KIND_BONUS if _kind_match(kind, s.norm) else 0.0
+            return lexical + bonus - RANK_DECAY * (s.passage - 1)
+
+        scored = sorted(pool, key=lambda s: (-gain(s), s.passage, s.start))
+        pick = scored[0]
+        score = gain(pick)
+        if chosen and score < max(best * RELATIVE_FLOOR, 1e-9):
+            break
+        cost = count_tokens(pick.text) + 2
+        pool.remove(pick)
+        if chosen and used + cost > budget:
+            continue
+        best = max(best, score)
+        chosen.append(pick)
+        used += cost
+        covered.update(t for t in terms if t in pick.norm)
+    text = " ".join(s.norm for s in chosen)
+    missing = tuple(sorted((t for t in terms if t not in text), key=lambda t: -terms[t]))
+    coverage = term_coverage(terms, text) if chosen else 0.0
+    return Evidence(hits, tuple(chosen), terms, coverage, missing)

@@ -1,0 +1,130 @@
+"""The answering step: evidence → calibrated decision → grounded, cited, localised answer.
+
+1. ``evidence.select_evidence`` keeps the few sentences of the retrieved
+   passages that cover the question (≈100–200 prompt tokens instead of 700).
+2. One scoring step reads how likely the model is to refuse over that prompt;
+   with the evidence's term coverage it becomes a calibrated ``confidence``
+   (``answerability``). Below the threshold the assistant refuses at once,
+   without generating.
+3. Otherwise the model answers over the same prompt (KV state reused), the
+   refusal sentence forbidden as its start; the answer must be grounded in the
+   evidence (``ground``), its citations are verified (``cite``), and it is put
+   into the question's script and language by code (``language``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ..cite import verify
+from ..settings import Settings
+from ..types import Answer, Citation, Document, Generator, Hit
+from .answerability import Calibration, Signals
+from .evidence import MAX_TERM_WEIGHT, Evidence, select_evidence, source_span
+from .ground import drop_meta, is_grounded
+from .language import localize_answer, question_script, to_script
+from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal
+
+
+def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Prompts]) -> str | None:
+    """The model's answer cleaned of source-pointing filler, or None when it must
+    become a refusal (the model refused after all, or the answer is not grounded
+    in the ``evidence`` block it read)."""
+    cleaned = drop_meta(raw)
+    if is_refusal(cleaned, prompts) or not is_grounded(cleaned, question, evidence):
+        return None
+    return cleaned
+
+
+def _narrow(citation: Citation, evidence: Evidence, documents: dict[str, Document]) -> Citation:
+    """Point a citation at the sentences the model read, not the whole passage."""
+    doc = documents.get(citation.doc_id)
+    if doc is None:
+        return citation
+    start, end = source_span(evidence, citation.marker, doc.text)
+    return dataclasses.replace(citation, start=start, end=end, quote=doc.text[start:end])
+
+
+class Answerer:
+    """Answers one question at a time over retrieved hits with one generator."""
+
+    def __init__(self, generator: Generator, prompts_dir: Path, calibration: Calibration) -> None:
+        self.generator = generator
+        self.calibration = calibration
+        self._prompts = {lang: Prompts.load(prompts_dir, lang) for lang in ANSWER_LANGUAGES}
+
+    def prompts(self, lang: AnswerLanguage) -> Prompts:
+        """The prompt files of answer language ``lang``."""
+        return self._prompts[lang]
+
+    def signals(self, evidence: Evidence, messages: list[dict[str, str]], refusal: str) -> Signals:
+        """Read the answerability signals for one prompt (one short scoring step)."""
+        p_refuse = math.exp(self.generator.continuation_logprob(messages, refusal))
+        heaviest = max((evidence.terms[t] for t in evidence.missing), default=0.0)
+        dense = [h.dense_score for h in evidence.hits if h.dense_score is not None]
+        return Signals(p_refuse=p_refuse, coverage=evidence.coverage,
+                       missing=heaviest / MAX_TERM_WEIGHT, top_dense=max(dense, default=0.0))
+
+    def stream(self, question: str, phrasings: Sequence[str], hits: Sequence[Hit],
+               documents: dict[str, Document], lang: AnswerLanguage, settings: Settings,
+               t0: float, t_retrieve: float) -> Iterator[str | Answer]:
+        """Yield the answer text piece by piece, then the final ``Answer``.
+
+        ``t0`` is when the question arrived (``time.perf_counter``), so timings
+        include retrieval.
+        """
+        gen = self.generator
+        prompts = self.prompts(lang)
+        script = question_script(question)
+        evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
+                                   settings.evidence_sentences)
+        threshold = (settings.answer_threshold if settings.answer_threshold is not None
+                     else self.calibration.threshold)
+        signals: Signals | None = None
+        confidence = 0.0
+        shown = evidence.format()
+        messages = prompts.messages(question, shown)
+        if evidence.sentences:
+            signals = self.signals(evidence, messages, prompts.refusal)
+            confidence = self.calibration.confidence(signals)
+        pieces: list[str] = []
+        first: float | None = None
+        prompt_tokens = int(getattr(gen, "last_usage", {}).get("prompt_tokens", 0))
+        refused = confidence < threshold
+        if not refused:
+            for piece in gen.stream_chat(messages, settings.max_answer_tokens, ban_first=prompts.refusal):
+                if first is None:
+                    first = time.perf_counter() - t0
+                piece = to_script(piece, script) if lang == "zh" else piece
+                pieces.append(piece)
+                yield piece
+        usage = dict(getattr(gen, "last_usage", {}))  # of the answer, before any verification call
+        raw = "".join(pieces).strip()
+        checked = check_answer(raw, question, shown, list(self._prompts.values()))
+        if not refused and checked is None:
+            refused, confidence = True, 0.0
+        citations: tuple[Citation, ...] = ()
+        if refused:
+            text = prompts.refusal
+            if first is None:
+                first = time.perf_counter() - t0
+                yield text
+        else:
+            text, citations = verify(checked or raw, evidence.hits, documents)
+            citations = tuple(_narrow(c, evidence, documents) for c in citations)
+            text = localize_answer(text, question, shown)
+        total = time.perf_counter() - t0
+        yield Answer(
+            question=question, text=text, citations=citations, hits=evidence.hits, refused=refused,
+            timings={"retrieve": t_retrieve, "first_token": first if first is not None else total,
+                     "total": total},
+            prompt_tokens=max(prompt_tokens, int(usage.get("prompt_tokens", 0))),
+            completion_tokens=int(usage.get("completion_tokens", 0)) if pieces else 0,
+            raw_text=raw, confidence=round(confidence, 4),
+            signals=signals.as_dict() if signals else {},
+            evidence=shown,
+        )

@@ -1,0 +1,75 @@
+"""Replay threshold-0 runs under today's answer checks and a calibration.
+
+A run made with ``--set answer_threshold=0`` answers every question that has
+evidence and records the answerability signals, the model's raw answer and the
+evidence block. The decision to answer is taken before generation and
+generation is deterministic (temperature 0), so a row's outcome under another
+threshold, calibration or answer check is recomputed exactly, without the
+model (latency aside). ``eval/calibrate.py`` fits on such replays and
+``eval/ablate.py`` switches parts off.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..answer.answerability import SIGNALS, Calibration, Signals
+from ..answer.language import localize_answer
+from ..answer.pipeline import check_answer
+from ..answer.prompting import ANSWER_LANGUAGES, Prompts
+from ..cite import MARKER
+from ..settings import Settings
+from .metrics import answer_correct
+
+Row = Mapping[str, Any]
+
+
+def load_prompts(settings: Settings | None = None) -> list[Prompts]:
+    """The answer prompts of every language (their refusal sentences)."""
+    folder = (settings or Settings()).prompts_dir
+    return [Prompts.load(folder, lang) for lang in ANSWER_LANGUAGES]
+
+
+def load_run(run: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(rows without errors, config) of a run folder."""
+    rows = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    config = json.loads((run / "summary.json").read_text(encoding="utf-8"))["config"]
+    return [r for r in rows if not r.get("error")], config
+
+
+def confidence(row: Row, cal: Calibration) -> float:
+    """The row's confidence under ``cal`` (0 when there was no evidence to score)."""
+    sig = row.get("signals") or {}
+    return cal.confidence(Signals(**{k: float(sig[k]) for k in SIGNALS})) if sig else 0.0
+
+
+def checked_answer(row: Row, prompts: Sequence[Prompts]) -> str | None:
+    """The answer the checks let through for this row, or None for a refusal."""
+    if not row.get("signals"):
+        return None
+    cleaned = check_answer(str(row.get("raw_answer", "")), str(row["question"]),
+                           str(row.get("evidence_text", "")), prompts)
+    if cleaned is None:
+        return None
+    return localize_answer(MARKER.sub("", cleaned), str(row["question"]), str(row.get("evidence_text", "")))
+
+
+def outcome(row: Row, answer: str | None, refuse: bool) -> tuple[bool, bool]:
+    """(refused, correct) for a row answered with ``answer`` unless ``refuse``."""
+    refused = refuse or answer is None
+    return refused, (not refused) and bool(row["answerable"]) and answer_correct(answer or "", row["gold_answers"])
+
+
+def rates(outcomes: Sequence[tuple[Row, tuple[bool, bool]]]) -> dict[str, float]:
+    """Accuracy, refusal of unanswerable and false refusal of answerable questions."""
+    ans = [o for r, o in outcomes if r["answerable"]]
+    un = [o for r, o in outcomes if not r["answerable"]]
+    return {
+        "n": float(len(outcomes)),
+        "accuracy": sum(c for _, c in ans) / max(1, len(ans)),
+        "refusal": sum(ref for ref, _ in un) / max(1, len(un)),
+        "false_refusal": sum(ref for ref, _ in ans) / max(1, len(ans)),
+    }

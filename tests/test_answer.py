@@ -1,0 +1,159 @@
+"""The answering step's parts with deterministic inputs: evidence, grounding, calibration."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from fakes import EchoGenerator, HashEmbedder
+
+from assistant import Assistant, Settings
+from assistant.answer.answerability import Calibration, Signals
+from assistant.answer.evidence import QuestionKind, key_terms, question_kind, select_evidence
+from assistant.answer.ground import adds_nothing, is_grounded, unsupported_facts
+from assistant.errors import InputError
+from assistant.types import Chunk, Hit
+
+
+def _hit(text: str, n: int = 0, heading: str = "") -> Hit:
+    chunk = Chunk(chunk_id=f"d-{n}", doc_id="d", source="d.txt", ordinal=n, text=text,
+                  search_text=text, start=0, end=len(text), heading=heading)
+    return Hit(chunk=chunk, score=1.0 / (n + 1), dense_score=0.5)
+
+
+PASSAGES = [
+    _hit("广西加快发展人工智能产业。今年2月，广西设立规模100亿元的人工智能产业基金。基金重点投向算力和模型。", 0),
+    _hit("南A中心于2024年开工建设。首批16家东盟企业签约入驻南A中心。", 1),
+    _hit("会议还讨论了数字经济。与会代表来自多个国家。", 2),
+]
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("基金规模是多少？", QuestionKind.NUMBER),
+    ("首批有几家企业入驻？", QuestionKind.NUMBER),
+    ("南A中心哪年开工？", QuestionKind.DATE),
+    ("When did construction start?", QuestionKind.DATE),
+    ("How many companies moved in?", QuestionKind.NUMBER),
+    ("谁担任董事长？", QuestionKind.OTHER),
+])
+def test_question_kind(question: str, kind: QuestionKind) -> None:
+    assert question_kind(question) is kind
+
+
+def test_key_terms_drop_question_words_and_keep_years() -> None:
+    terms = key_terms("2023年广西人工智能产业基金规模是多少？")
+    assert "多少" not in terms and "是" not in terms
+    assert any("2023" in t for t in terms) and "基金" in terms
+
+
+def test_evidence_picks_the_answering_sentence_first_and_stays_in_budget() -> None:
+    ev = select_evidence(["广西人工智能产业基金规模是多少？"], PASSAGES, len, budget=60, max_sentences=4)
+    assert ev.sentences[0].text.startswith("今年2月")
+    assert sum(len(s.text) + 2 for s in ev.sentences) <= 60
+    block = ev.format()
+    assert block.startswith("[1] ") and "100亿元" in block
+    assert ev.coverage > 0.6
+
+
+def test_evidence_for_two_part_question_covers_both_parts() -> None:
+    ev = select_evidence(["广西产业基金规模多少，南A中心首批有几家东盟企业入驻？"], PASSAGES, len,
+                         budget=200, max_sentences=3)
+    numbers = {s.passage for s in ev.sentences}
+    assert {1, 2} <= numbers  # one sentence from each passage
+    assert "[1]" in ev.format() and "[2]" in ev.format()
+
+
+def test_near_miss_question_reports_the_missing_term() -> None:
+    ev = select_evidence(["南A中心的建筑面积是多少平方米？"], PASSAGES, len, budget=200, max_sentences=3)
+    assert "建筑面积" in ev.missing or "面积" in ev.missing
+    assert ev.coverage < 0.7
+
+
+def test_grounding_catches_invented_figures_names_and_echoes() -> None:
+    ev = " ".join(h.chunk.text for h in PASSAGES)
+    assert is_grounded("广西设立规模100亿元的人工智能产业基金[1]。", "基金规模？", ev)
+    assert unsupported_facts("基金规模为200亿元[1]。", "基金规模？", ev) == ["200", "200亿"]
+    # A number the question gave is the user's own, not an invented one.
+    assert is_grounded("2026年首批有16家东盟企业签约入驻[2]。", "2026年首批有几家东盟企业入驻？", ev)
+    # The unit decides: "2月" is in the evidence, "2日" is not.
+    assert not is_grounded("2日[1]", "哪天设立？", ev)
+    assert not is_grounded("由广西壮族自治区人民政府担任基金管理人[1]。", "基金管理人是谁？", ev)
+    assert adds_nothing("南A中心哪年开工？", "南A中心哪年开工？")
+    assert not is_grounded("南A中心哪年开工", "南A中心哪年开工？", ev)
+
+
+def test_calibration_is_monotonic_and_validated(tmp_path: Path) -> None:
+    cal = Calibration(weights={"p_refuse": -4.0, "coverage": 4.0}, bias=0.0, threshold=0.5)
+    sure = cal.confidence(Signals(p_refuse=0.01, coverage=1.0, missing=0.0, top_dense=0.5))
+    unsure = cal.confidence(Signals(p_refuse=0.9, coverage=0.3, missing=1.0, top_dense=0.5))
+    assert 0.0 < unsure < 0.5 < sure < 1.0
+    cal.save("m1", tmp_path / "c.json")
+    cal.save("m2", tmp_path / "c.json")
+    assert Calibration.load("m1", tmp_path / "c.json") == cal
+    with pytest.raises(InputError, match="no answerability calibration for 'm3'"):
+        Calibration.load("m3", tmp_path / "c.json")
+    with pytest.raises(InputError, match="unknown signals"):
+        Calibration(weights={"nope": 1.0}, bias=0.0, threshold=0.5)
+    (tmp_path / "bad.json").write_text(json.dumps({"weights": {}}), encoding="utf-8")
+    with pytest.raises(InputError, match="calibrate.py"):
+        Calibration.load("m1", tmp_path / "bad.json")
+
+
+def test_shipped_calibration_covers_both_generators() -> None:
+    for generator in (Settings().generator, Settings().fast_generator):
+        cal = Calibration.load(generator)
+        assert 0.0 <= cal.threshold < 1.0 and cal.weights and cal.source
+
+
+def test_settings_validate_and_parse_overrides() -> None:
+    with pytest.raises(ValueError, match="top_k"):
+        Settings(top_k=0)
+    with pytest.raises(ValueError, match="language"):
+        Settings(language="fr")  # type: ignore[arg-type]
+    assert Settings.parse_override("answer_threshold=0") == ("answer_threshold", 0.0)
+    assert Settings.parse_override("answer_threshold=none") == ("answer_threshold", None)
+    assert Settings.parse_override("bm25-weight=2.5") == ("bm25_weight", 2.5)
+    assert Settings.parse_override("translate_queries=false") == ("translate_queries", False)
+    with pytest.raises(ValueError, match="NAME=VALUE"):
+        Settings.parse_override("nonsense=1")
+
+
+def _bot(tmp_path: Path, gen: EchoGenerator, **changes: object) -> Assistant:
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "fund.txt").write_text(PASSAGES[0].chunk.text, encoding="utf-8")
+    (docs / "center.txt").write_text(PASSAGES[1].chunk.text, encoding="utf-8")
+    bot = Assistant(Settings(index_root=tmp_path / "i", progress=False, **changes),  # type: ignore[arg-type]
+                    embedder=HashEmbedder(), generator=gen)
+    bot.index([docs])
+    return bot
+
+
+def test_low_confidence_refuses_without_generating(tmp_path: Path) -> None:
+    gen = EchoGenerator(refuse_if="16家")  # the scoring step says "refuse" for the centre passage
+    bot = _bot(tmp_path, gen)
+    answer = bot.ask("南A中心首批有多少家东盟企业入驻？")
+    assert answer.refused and answer.confidence is not None and answer.confidence < 0.5
+    assert answer.signals["p_refuse"] == pytest.approx(0.95, abs=1e-3)
+    assert answer.completion_tokens == 0  # decided before any text was generated
+    assert all(len(c) == 2 for c in gen.calls)  # only scoring calls, no stream
+
+
+def test_confident_answer_is_cited_and_carries_signals(tmp_path: Path) -> None:
+    bot = _bot(tmp_path, EchoGenerator())
+    answer = bot.ask("广西人工智能产业基金规模是多少？")
+    assert not answer.refused and "100亿元" in answer.text
+    assert answer.confidence is not None and answer.confidence >= 0.5
+    assert set(answer.signals) == {"p_refuse", "coverage", "missing", "top_dense"}
+    assert math.isclose(answer.signals["p_refuse"], 0.02, abs_tol=1e-3)
+    assert answer.evidence.startswith("[1] ")
+    assert answer.citations and answer.citations[0].source.endswith("fund.txt")
+
+
+def test_threshold_override_forces_an_answer(tmp_path: Path) -> None:
+    bot = _bot(tmp_path, EchoGenerator(refuse_if="16家"))
+    answer = bot.ask("南A中心首批有多少家东盟企业入驻？", answer_threshold=0.0)
+    # The echo double still writes its refusal sentence; a model's own refusal is respected.
+    assert answer.refused and answer.completion_tokens > 0
