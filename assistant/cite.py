@@ -58,10 +58,19 @@ def split_answer(text: str) -> list[Sentence]:
     return out
 
 
+_DIGIT_GROUP_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def fact_form(text: str) -> str:
+    """``text`` as facts are compared: normalised, lowercased, thousands separators
+    removed (``1,000`` → ``1000``; a comma between clauses stays)."""
+    return _DIGIT_GROUP_COMMA.sub("", normalize(text)).lower()
+
+
 def facts(sentence: str) -> list[str]:
     """The checkable facts of a sentence, normalised: numbers, Latin names (in a
     Chinese sentence) and quoted titles."""
-    norm = normalize(sentence).replace(",", "")
+    norm = _DIGIT_GROUP_COMMA.sub("", normalize(sentence))
     out = _NUMBER.findall(norm)
     if has_cjk(sentence):
         out += [w.lower() for w in _LATIN_NAME.findall(norm)]
@@ -82,7 +91,7 @@ def support(sentence: str, passage: str) -> float:
     ``MIN_OVERLAP``); an English sentence about a Chinese passage can only be
     checked on its facts, so it scores 0.5 per verified fact set.
     """
-    p = normalize(passage).replace(",", "").lower()
+    p = fact_form(passage)
     found = facts(sentence)
     if any(f not in p for f in found):
         return 0.0

@@ -8,8 +8,9 @@ and a call that shares the previous prompt's prefix reuses it in place.
 
 Besides streaming, the generator scores a continuation: the log-probability
 that the reply starts with given text (the refusal sentence), read from the
-model's logits after the prompt. The prompt's KV state stays, so answering
-afterwards costs no second prefill.
+model's logits after the prompt. The prompt's KV state stays, so the answer
+that follows (under the same lock-holder, with nothing in between) costs no
+second prefill.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError
 from .models import get_spec, model_path
 from .settings import Settings
 
@@ -38,6 +40,8 @@ PROMPT_SPEED_WARM_TOKENS = 16
 SCORED_TOKENS = 3  # tokens of a continuation that ``continuation_logprob`` scores
 MAX_SAVED_PREFIXES = 8  # fixed prompts whose KV state is kept (a few MB each)
 REPEAT_PENALTY = 1.05
+SAMPLING_TOP_K = 40  # only used when a temperature above 0 is set
+BATCH_TOKENS = 512  # llama.cpp's prompt batch
 
 
 class LlamaGenerator:
@@ -53,7 +57,7 @@ class LlamaGenerator:
         # verbose=False keeps llama.cpp's load log off the user's terminal.
         self._llm: Any = Llama(
             model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-            n_batch=512, flash_attn=True, verbose=False, seed=0,
+            n_batch=BATCH_TOKENS, flash_attn=True, verbose=False, seed=0,
         )
         model = self._llm._model
         eos, bos = self._llm.token_eos(), self._llm.token_bos()
@@ -91,24 +95,14 @@ class LlamaGenerator:
             return 0
         system = messages[0]["content"]
         if system not in self._fixed_len:
+            # Rendered with a placeholder user turn: the shared prefix is the system part.
             alone = self._render([messages[0], {"role": "user", "content": "\x00"}])
-            n = 0
-            for a, b in zip(alone, tokens, strict=False):
-                if a != b:
-                    break
-                n += 1
-            self._fixed_len[system] = n
+            self._fixed_len[system] = _common_prefix(alone, tokens)
         return self._fixed_len[system]
 
     # -- KV reuse ---------------------------------------------------------------
     def _cached_prefix(self, tokens: list[int]) -> int:
-        llm = self._llm
-        n = 0
-        for a, b in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
-            if a != b:
-                break
-            n += 1
-        return n
+        return _common_prefix(list(self._llm.input_ids[: self._llm.n_tokens]), tokens)
 
     def _prepare(self, messages: Sequence[dict[str, str]]) -> tuple[list[int], int]:
         """Render ``messages`` and make the KV cache hold as much of them as possible.
@@ -119,11 +113,15 @@ class LlamaGenerator:
         """
         llm = self._llm
         tokens = self._render(messages)
+        if len(tokens) + SCORED_TOKENS >= llm.n_ctx():
+            raise InputError(f"the prompt needs {len(tokens)} tokens; the model's context holds "
+                             f"{llm.n_ctx()}: ask a shorter question")
         fixed = self._fixed_prefix(messages, tokens)
         cached = self._cached_prefix(tokens)
         if self._reuse_states and fixed and cached < fixed:
             key = tuple(tokens[:fixed])
             if key in self._saved:
+                self._saved[key] = self._saved.pop(key)  # most recently used last
                 self._restore(key)
             else:
                 llm.reset()
@@ -179,7 +177,6 @@ class LlamaGenerator:
             tokens, todo = self._prepare(messages)
             llm = self._llm
             cached = len(tokens) - todo
-            llm.n_tokens = cached
             # Re-evaluate at least the last prompt token: its logits are the first step's.
             start = min(cached, len(tokens) - 1)
             llm.n_tokens = start
@@ -202,9 +199,12 @@ class LlamaGenerator:
                     ban_first: str = "") -> Iterator[str]:
         """Stream the assistant reply; records token usage in ``last_usage``.
 
-        ``ban_first``: text the reply may not start with (its first token is
-        forbidden at the first step only), used once the decision to answer is
-        taken so the model cannot fall back on the refusal sentence.
+        ``ban_first``: text whose first token the reply may not start with (used
+        once the decision to answer is taken, so the model does not fall back on
+        the refusal sentence). It is the token alone, so for the English refusal
+        "The documents…" an answer cannot start with "The" either; the
+        evaluation numbers in eval/RESULTS.md were measured with this behaviour.
+        The model lock is held while the stream is open: consume or close it.
         """
         from llama_cpp import LogitsProcessorList
 
@@ -224,7 +224,7 @@ class LlamaGenerator:
             completion = 0
             stream = self._llm.create_completion(
                 prompt=tokens, max_tokens=max_tokens, temperature=self._temperature,
-                top_k=1 if self._temperature == 0 else 40, repeat_penalty=REPEAT_PENALTY,
+                top_k=1 if self._temperature == 0 else SAMPLING_TOP_K, repeat_penalty=REPEAT_PENALTY,
                 stream=True, stop=self._stops, logits_processor=processors,
             )
             for part in stream:
@@ -253,6 +253,16 @@ class LlamaGenerator:
             seconds = time.perf_counter() - t0
             self._llm.reset()
         return len(tokens) / seconds
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the common prefix of two token lists."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def load_generator(settings: Settings) -> LlamaGenerator:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where eval/calibrate.py writes the answerability weights (inside the package).
+CALIBRATION_PATH = PROJECT_ROOT / "assistant" / "answer" / "calibration.json"
 Language = Literal["auto", "zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("auto", "zh", "en")
 
@@ -28,7 +30,7 @@ class Settings:
     registry_path: Path = PROJECT_ROOT / "models" / "registry.toml"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     # Answerability weights and threshold, fitted by eval/calibrate.py.
-    calibration_path: Path = PROJECT_ROOT / "assistant" / "answer" / "calibration.json"
+    calibration_path: Path = CALIBRATION_PATH
 
     # Models (ids in models/registry.toml).
     embedder: str = "use-multilingual-v3"

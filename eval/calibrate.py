@@ -93,16 +93,23 @@ def main(argv: list[str] | None = None) -> int:
                 groups.setdefault(key, []).append((r, o))
         return {k: rates(v) for k, v in sorted(groups.items()) if keep is None or k == keep}
 
+    tune_rows = [r for r in rows if half_of(r["id"]) == "tune"]
+    n_answerable = sum(1 for r in tune_rows if r["answerable"])
+    n_unanswerable = len(tune_rows) - n_answerable
+
     def score(t: float) -> tuple[float, float]:
+        """Share of tune questions with the right outcome (a correct answer, or a
+        refusal of an unanswerable one), then fewer false refusals."""
         m = simulate(t, "all/tune")["all/tune"]
-        return m["refusal"] - m["false_refusal"], -m["false_refusal"]  # Youden's J, then fewer false refusals
+        right = m["accuracy"] * n_answerable + m["refusal"] * n_unanswerable
+        return round(right / max(1, len(tune_rows)), 6), -m["false_refusal"]
 
     best = max(THRESHOLDS, key=score)
     final = simulate(best)
     metrics = {f"{k}/{m}": round(v, 4) for k, d in final.items() if k.startswith("all/")
                for m, v in d.items()}
     source = (f"eval/calibrate.py {' '.join(str(r) for r in args.runs)} "
-              f"(fitted on {len(through)} tune rows; threshold maximises refusal - false refusal on tune)")
+              f"(fitted on {len(through)} tune rows; threshold maximises right outcomes on tune)")
     cal = Calibration(weights=weights, bias=b, threshold=best, source=source, metrics=metrics)
     print(f"generator {generator}; weights {weights}; bias {b:.3f}; threshold {best}")
     print("threshold   tune: refusal / false refusal / accuracy    report: refusal / false refusal / accuracy")

@@ -9,6 +9,8 @@ one with the command that enables it.
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
+from typing import Any
 
 import pytest
 
@@ -31,14 +33,17 @@ def _real_marker(item: pytest.Item) -> str | None:
     return next((m for m in REAL_MARKERS if item.get_closest_marker(m)), None)
 
 
+SKIPPED_REAL = pytest.StashKey[list[tuple[str, str, str]]]()
+
+
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     report = outcome.get_result()
     marker = _real_marker(item)
-    if marker and report.skipped:
+    if marker and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        item.config._skipped_real.append((item.nodeid, marker, reason))  # type: ignore[attr-defined]
+        item.config.stash[SKIPPED_REAL].append((item.nodeid, marker, reason))
         if _require_real(item.config):
             report.outcome = "failed"
             report.longrepr = (f"real {marker} test skipped under CI/--require-real: {reason}; "
@@ -46,11 +51,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config._skipped_real = []  # type: ignore[attr-defined]
+    config.stash[SKIPPED_REAL] = []
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
-    skipped = config._skipped_real
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
+    skipped = config.stash[SKIPPED_REAL]
     if skipped:
         terminalreporter.section("real components that did not run")
         for nodeid, marker, reason in skipped:

@@ -135,7 +135,8 @@ def test_low_confidence_refuses_without_generating(tmp_path: Path) -> None:
     gen = EchoGenerator(refuse_if="16家")  # the scoring step says "refuse" for the centre passage
     bot = _bot(tmp_path, gen)
     answer = bot.ask("南A中心首批有多少家东盟企业入驻？")
-    assert answer.refused and answer.confidence is not None and answer.confidence < 0.5
+    threshold = Calibration.load(bot.settings.generator).threshold
+    assert answer.refused and answer.confidence is not None and answer.confidence < threshold
     assert answer.signals["p_refuse"] == pytest.approx(0.95, abs=1e-3)
     assert answer.completion_tokens == 0  # decided before any text was generated
     assert all(len(c) == 2 for c in gen.calls)  # only scoring calls, no stream
@@ -145,7 +146,8 @@ def test_confident_answer_is_cited_and_carries_signals(tmp_path: Path) -> None:
     bot = _bot(tmp_path, EchoGenerator())
     answer = bot.ask("广西人工智能产业基金规模是多少？")
     assert not answer.refused and "100亿元" in answer.text
-    assert answer.confidence is not None and answer.confidence >= 0.5
+    assert answer.confidence is not None
+    assert answer.confidence >= Calibration.load(bot.settings.generator).threshold
     assert set(answer.signals) == {"p_refuse", "coverage", "missing", "top_dense"}
     assert math.isclose(answer.signals["p_refuse"], 0.02, abs_tol=1e-3)
     assert answer.evidence.startswith("[1] ")

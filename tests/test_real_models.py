@@ -62,11 +62,13 @@ def test_each_fixed_prompt_keeps_its_kv_state(real_bot: Assistant) -> None:
     gen = real_bot.generator
     real_bot.ask("南A中心首批有多少家东盟企业签约入驻？")
     real_bot.ask("How many ASEAN companies were in the first batch at the Nan-A Center?")
-    real_bot.ask(FUND_Q)
-    zh_system = real_bot.prompts("zh").system
-    fixed = gen._fixed_len[zh_system]  # type: ignore[attr-defined]
+    zh = real_bot.prompts("zh")
+    fixed = gen._fixed_len[zh.system]  # type: ignore[attr-defined]
     assert fixed > 30 and len(gen._saved) >= 2  # type: ignore[attr-defined]
-    # The last zh question evaluated only its own evidence and question.
+    # The cache now holds the English prompt; scoring a zh prompt evaluates only
+    # what follows the (restored) zh system prompt.
+    messages = zh.messages(FUND_Q, "[1] 今年2月广西设立了100亿元的人工智能产业基金。")
+    gen.continuation_logprob(messages, zh.refusal)
     usage = gen.last_usage  # type: ignore[attr-defined]
     assert usage["prompt_eval_tokens"] <= usage["prompt_tokens"] - fixed + 1, usage
 

@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..settings import CALIBRATION_PATH
 
-CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 SIGNALS = ("p_refuse", "coverage", "missing", "top_dense")
 
 

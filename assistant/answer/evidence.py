@@ -1,6 +1,6 @@
 """Compact evidence: the few sentences of the retrieved passages that answer the question.
 
-A 1.5B model reads four 220-character passages slowly (prompt tokens dominate the
+A 1.5B model reads several 220-character passages slowly (prompt tokens dominate the
 first-token time on 2 cores) and badly (a nearby figure in a distractor passage
 wins as often as the asked one). So the fused top passages are split into
 sentences, each sentence is scored against the question, and only the best few
@@ -66,6 +66,7 @@ RANK_DECAY = 0.04  # score lost per rank of the sentence's passage in the retrie
 MIN_SENTENCE_CHARS = 6  # shorter fragments (a lone "3." or a heading number) are never evidence
 MAX_SENTENCE_CHARS = 160  # longer sentences are cut at clause marks
 RELATIVE_FLOOR = 0.35  # later sentences must score at least this share of the best one
+SEPARATOR_TOKENS = 2  # what joining a sentence into the evidence block costs besides its text
 ANCHOR_CHARS = 6  # characters matched at each end of a sentence to find it in the original text
 
 
@@ -208,7 +209,8 @@ def select_evidence(
     budget: int,
     max_sentences: int,
 ) -> Evidence:
-    """Choose up to ``max_sentences`` sentences within ``budget`` tokens.
+    """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
+    sentence is always kept; headings shown with a passage are not counted).
 
     ``questions`` are the question's phrasings (an English question and its
     Chinese translation); the key terms are those of the phrasing that the
@@ -238,7 +240,7 @@ def select_evidence(
         score = gain(pick)
         if chosen and score < max(best * RELATIVE_FLOOR, 1e-9):
             break
-        cost = count_tokens(pick.text) + 2
+        cost = count_tokens(pick.text) + SEPARATOR_TOKENS
         pool.remove(pick)
         if chosen and used + cost > budget:
             continue

@@ -11,17 +11,17 @@ model read:
   mostly occur in the evidence, so an invented organisation name fails;
 - the answer must say something the question does not already say.
 
-An answer that fails becomes a refusal that shows what was found: an invented
-figure is worse than no answer.
+An answer that fails becomes a refusal (its ``Answer.hits`` still show what
+was found): an invented figure is worse than no answer.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..cite import MARKER, facts
+from ..cite import MARKER, fact_form, facts
 from ..lexical import STOPWORDS, search_tokens, word_tokens
-from ..normalize import has_cjk, normalize
+from ..normalize import has_cjk
 
 _CJK_OR_WORD = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
 # A number with the unit character written right after it (16家, 6月, 100亿).
@@ -33,7 +33,12 @@ MIN_NEW_WORDS = 1
 
 
 def _norm(text: str) -> str:
-    return normalize(MARKER.sub("", text)).replace(",", "").lower()
+    return fact_form(MARKER.sub("", text))
+
+
+def _has_number(token: str, text: str) -> bool:
+    """``token`` (a number with its unit) occurs in ``text`` as a whole number (3家 is not in 13家)."""
+    return re.search(rf"(?<![\d.]){re.escape(token)}", text) is not None
 
 
 def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
@@ -43,7 +48,7 @@ def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
                if f not in asked and f not in source]
     for m in _NUMBER_UNIT.finditer(body):
         token = m.group(0)
-        if token not in asked and token not in source and token not in missing:
+        if not _has_number(token, asked) and not _has_number(token, source) and token not in missing:
             missing.append(token)
     return missing
 

@@ -7,9 +7,9 @@
    (``answerability``). Below the threshold the assistant refuses at once,
    without generating.
 3. Otherwise the model answers over the same prompt (KV state reused), the
-   refusal sentence forbidden as its start; the answer must be grounded in the
-   evidence (``ground``), its citations are verified (``cite``), and it is put
-   into the question's script and language by code (``language``).
+   refusal sentence's first token forbidden as its start; the answer must be grounded in the evidence (``ground``), its citations are
+   verified (``cite``), and it is put into the question's script and language
+   by code (``language``).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Answerer:
         pieces: list[str] = []
         first: float | None = None
         prompt_tokens = int(getattr(gen, "last_usage", {}).get("prompt_tokens", 0))
-        refused = confidence < threshold
+        refused = not evidence.sentences or confidence < threshold
         if not refused:
             for piece in gen.stream_chat(messages, settings.max_answer_tokens, ban_first=prompts.refusal):
                 if first is None:
@@ -114,7 +114,8 @@ class Answerer:
                 first = time.perf_counter() - t0
                 yield text
         else:
-            text, citations = verify(checked or raw, evidence.hits, documents)
+            assert checked is not None  # refused otherwise
+            text, citations = verify(checked, evidence.hits, documents)
             citations = tuple(_narrow(c, evidence, documents) for c in citations)
             text = localize_answer(text, question, shown)
         total = time.perf_counter() - t0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ..cite import MARKER
 from ..normalize import normalize
 
 AnswerLanguage = Literal["zh", "en"]
@@ -56,7 +57,7 @@ class Prompts:
 
 def is_refusal(text: str, prompts: Sequence[Prompts]) -> bool:
     """Whether an answer declines to answer (its first sentence says the passages lack it)."""
-    stripped = re.sub(r"\[\d+\]", "", text).strip()
+    stripped = MARKER.sub("", text).strip()
     if not stripped:
         return True
     norm = normalize(stripped)
