@@ -107,7 +107,8 @@ class Assistant:
         if self._answerer is None:
             self._answerer = Answerer(self.generator, self.settings.prompts_dir,
                                       Calibration.load(self.settings.generator,
-                                                       self.settings.calibration_path))
+                                                       self.settings.calibration_path),
+                                      model=self.settings.generator)
         return self._answerer
 
     def warm_up(self) -> float:

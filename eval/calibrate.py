@@ -33,6 +33,7 @@ from assistant.evaluation.replay import (
     load_run,
     outcome,
     rates,
+    row_signals,
 )
 from assistant.evaluation.splits import half_of
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no answered rows with signals: run `assistant eval … --set answer_threshold=0` first",
               file=sys.stderr)
         return 2
-    x = np.array([[float(r["signals"][k]) for k in SIGNALS] for r in through])
+    x = np.array([[float(getattr(row_signals(r), k)) for k in SIGNALS] for r in through])
     y = np.array([float(bool(r["answerable"])) for r in through])
     w, b = fit(x, y)
     weights = dict(zip(SIGNALS, map(float, w), strict=True))

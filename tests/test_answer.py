@@ -148,7 +148,7 @@ def test_confident_answer_is_cited_and_carries_signals(tmp_path: Path) -> None:
     assert not answer.refused and "100亿元" in answer.text
     assert answer.confidence is not None
     assert answer.confidence >= Calibration.load(bot.settings.generator).threshold
-    assert set(answer.signals) == {"p_refuse", "coverage", "missing", "top_dense"}
+    assert set(answer.signals) == {"p_refuse", "coverage", "missing", "top_dense", "english"}
     assert math.isclose(answer.signals["p_refuse"], 0.02, abs_tol=1e-3)
     assert answer.evidence.startswith("[1] ")
     assert answer.citations and answer.citations[0].source.endswith("fund.txt")

@@ -10,7 +10,9 @@ is generated, a few signals are read:
   chosen evidence (a near-miss question names an entity the documents have
   but a measure or year they do not: its key term is missing);
 - ``missing``: the weight of the heaviest key term missing from the evidence;
-- ``top_dense``: the dense similarity of the best retrieved passage.
+- ``top_dense``: the dense similarity of the best retrieved passage;
+- ``english``: 1 when the answer is in English (the English prompt refuses
+  with other probabilities, and its key terms come from a translation).
 
 A logistic model turns them into ``confidence`` in [0, 1]; the assistant
 answers when it reaches the threshold. Weights and threshold are fitted by
@@ -30,7 +32,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..settings import CALIBRATION_PATH
 
-SIGNALS = ("p_refuse", "coverage", "missing", "top_dense")
+SIGNALS = ("p_refuse", "coverage", "missing", "top_dense", "english")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Signals:
     coverage: float
     missing: float
     top_dense: float
+    english: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         """The signals by name (as stored in evaluation rows)."""

@@ -52,22 +52,25 @@ def _narrow(citation: Citation, evidence: Evidence, documents: dict[str, Documen
 class Answerer:
     """Answers one question at a time over retrieved hits with one generator."""
 
-    def __init__(self, generator: Generator, prompts_dir: Path, calibration: Calibration) -> None:
+    def __init__(self, generator: Generator, prompts_dir: Path, calibration: Calibration,
+                 model: str = "") -> None:
         self.generator = generator
         self.calibration = calibration
-        self._prompts = {lang: Prompts.load(prompts_dir, lang) for lang in ANSWER_LANGUAGES}
+        self._prompts = {lang: Prompts.load(prompts_dir, lang, model) for lang in ANSWER_LANGUAGES}
 
     def prompts(self, lang: AnswerLanguage) -> Prompts:
         """The prompt files of answer language ``lang``."""
         return self._prompts[lang]
 
-    def signals(self, evidence: Evidence, messages: list[dict[str, str]], refusal: str) -> Signals:
+    def signals(self, evidence: Evidence, messages: list[dict[str, str]], refusal: str,
+                lang: AnswerLanguage) -> Signals:
         """Read the answerability signals for one prompt (one short scoring step)."""
         p_refuse = math.exp(self.generator.continuation_logprob(messages, refusal))
         heaviest = max((evidence.terms[t] for t in evidence.missing), default=0.0)
         dense = [h.dense_score for h in evidence.hits if h.dense_score is not None]
         return Signals(p_refuse=p_refuse, coverage=evidence.coverage,
-                       missing=heaviest / MAX_TERM_WEIGHT, top_dense=max(dense, default=0.0))
+                       missing=heaviest / MAX_TERM_WEIGHT, top_dense=max(dense, default=0.0),
+                       english=1.0 if lang == "en" else 0.0)
 
     def stream(self, question: str, phrasings: Sequence[str], hits: Sequence[Hit],
                documents: dict[str, Document], lang: AnswerLanguage, settings: Settings,
@@ -89,7 +92,7 @@ class Answerer:
         shown = evidence.format()
         messages = prompts.messages(question, shown)
         if evidence.sentences:
-            signals = self.signals(evidence, messages, prompts.refusal)
+            signals = self.signals(evidence, messages, prompts.refusal, lang)
             confidence = self.calibration.confidence(signals)
         pieces: list[str] = []
         first: float | None = None

@@ -41,11 +41,17 @@ class Prompts:
     refusal: str
 
     @classmethod
-    def load(cls, folder: Path, lang: AnswerLanguage) -> Prompts:
-        """Read ``system_{lang}.txt``, ``user_{lang}.txt`` and ``refusal_{lang}.txt``."""
+    def load(cls, folder: Path, lang: AnswerLanguage, model: str = "") -> Prompts:
+        """Read ``system_{lang}.txt``, ``user_{lang}.txt`` and ``refusal_{lang}.txt``.
+
+        A file in the subfolder named after ``model`` (a generator id) replaces
+        the shared one: small models need plainer instructions.
+        """
 
         def read(name: str) -> str:
-            return (folder / f"{name}_{lang}.txt").read_text(encoding="utf-8").strip()
+            own = folder / model / f"{name}_{lang}.txt"
+            path = own if model and own.is_file() else folder / f"{name}_{lang}.txt"
+            return path.read_text(encoding="utf-8").strip()
 
         return cls(read("system"), read("user"), read("refusal"))
 

@@ -21,6 +21,7 @@ from ..answer.language import localize_answer
 from ..answer.pipeline import check_answer
 from ..answer.prompting import ANSWER_LANGUAGES, Prompts
 from ..cite import MARKER
+from ..normalize import detect_language
 from ..settings import Settings
 from .metrics import answer_correct
 
@@ -40,10 +41,20 @@ def load_run(run: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return [r for r in rows if not r.get("error")], config
 
 
+def row_signals(row: Row) -> Signals | None:
+    """The answerability signals of a row (None without evidence); ``english``,
+    added later, is derived from the question for older rows."""
+    sig = dict(row.get("signals") or {})
+    if not sig:
+        return None
+    sig.setdefault("english", 1.0 if detect_language(str(row["question"])) == "en" else 0.0)
+    return Signals(**{k: float(sig[k]) for k in SIGNALS})
+
+
 def confidence(row: Row, cal: Calibration) -> float:
     """The row's confidence under ``cal`` (0 when there was no evidence to score)."""
-    sig = row.get("signals") or {}
-    return cal.confidence(Signals(**{k: float(sig[k]) for k in SIGNALS})) if sig else 0.0
+    signals = row_signals(row)
+    return cal.confidence(signals) if signals else 0.0
 
 
 def checked_answer(row: Row, prompts: Sequence[Prompts]) -> str | None:
