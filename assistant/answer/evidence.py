@@ -146,7 +146,8 @@ class Evidence:
                 parts.append(s.text)
             body = "".join(parts)
             # A heading earns its tokens only when it names something the question asks about.
-            relevant = head and head not in body and any(t in normalize(head).lower() for t in self.terms)
+            head_norm = normalize(head).lower()
+            relevant = head and head not in body and any(t in head_norm for t in self.terms)
             prefix = f"（{head}）" if relevant else ""
             blocks.append(f"[{n}] {prefix}{body}")
         return "\n".join(blocks)

@@ -107,7 +107,7 @@ class Answerer:
                 yield piece
         usage = dict(getattr(gen, "last_usage", {}))  # of the answer, before any verification call
         raw = "".join(pieces).strip()
-        checked = check_answer(raw, question, shown, list(self._prompts.values()))
+        checked = None if refused else check_answer(raw, question, shown, list(self._prompts.values()))
         if not refused and checked is None:
             refused, confidence = True, 0.0
         citations: tuple[Citation, ...] = ()
