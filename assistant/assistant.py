@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from .answer.answerability import Calibration
+from .answer.converse import needs_context, rewrite_question
+from .answer.generate import load_generator
 from .answer.pipeline import Answerer
 from .answer.prompting import AnswerLanguage, Prompts
-from .converse import needs_context, rewrite_question
-from .embed import load_embedder
 from .errors import InputError
-from .generate import load_generator
-from .index import (
+from .ingest.load import Skipped, load_paths
+from .ingest.normalize import detect_language, has_cjk
+from .search.embed import load_embedder
+from .search.index import (
     Index,
     build_index,
     expected_manifest,
@@ -31,9 +33,7 @@ from .index import (
     read_manifest,
     save_index,
 )
-from .ingest import Skipped, load_paths
-from .normalize import detect_language, has_cjk
-from .retrieve import Retriever
+from .search.retrieve import Retriever
 from .settings import Settings
 from .types import Answer, Document, Embedder, Generator, Hit
 

@@ -145,10 +145,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from .app import ChatApp, launch
     from .assistant import index_name_for
-    from .chat import ChatService
-    from .kb import KnowledgeBase
+    from .web.app import ChatApp, launch
+    from .web.chat import ChatService
+    from .web.kb import KnowledgeBase
 
     settings = _settings(args)
     bot = Assistant.from_settings(settings)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import statistics
 import time
 
+from assistant.answer.generate import load_generator
 from assistant.answer.prompting import ANSWER_LANGUAGES, Prompts
-from assistant.generate import load_generator
 from assistant.settings import Settings
 
 EVIDENCE = "[1] 今年2月广西设立了100亿元的人工智能产业基金。\n[2] 南A中心迎来了首批16家东盟企业签约入驻。"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.normalize import normalize
+from assistant.ingest.normalize import normalize
 
 # Debian's chromium as root in a container, on a machine whose network is closed:
 # without the background-networking flags Chromium keeps dialling Google.

@@ -10,10 +10,10 @@ import pytest
 from fakes import EchoGenerator, HashEmbedder
 
 from assistant import Assistant, InputError, Settings
-from assistant.app import ChatApp, Session
-from assistant.chat import ChatOptions, ChatService, GenerationQueue
-from assistant.converse import needs_context
-from assistant.kb import KnowledgeBase, safe_filename
+from assistant.answer.converse import needs_context
+from assistant.web.app import ChatApp, Session
+from assistant.web.chat import ChatOptions, ChatService, GenerationQueue
+from assistant.web.kb import KnowledgeBase, safe_filename
 
 DOCS = {
     "fund.txt": "广西人工智能产业基金\n今年2月，广西设立规模100亿元的人工智能产业基金。基金重点投向算力、模型和应用。",

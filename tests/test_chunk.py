@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.chunk import chunk_document, split_sentences
-from assistant.clean import clean
-from assistant.ingest import load_file
+from assistant.ingest.chunk import chunk_document, split_sentences
+from assistant.ingest.clean import clean
+from assistant.ingest.load import load_file
 from assistant.types import Document
 
 

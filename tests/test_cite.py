@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.cite import parse_markers, split_answer, support, verify
+from assistant.answer.cite import parse_markers, split_answer, support, verify
 from assistant.types import Chunk, Document, Hit
 
 P1 = "今年2月，广西设立规模100亿元的人工智能产业基金，重点投向算力和模型。"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.clean import (
+from assistant.ingest.clean import (
     CleanedText,
     clean,
     clean_stats,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistant import Settings
-from assistant.embed import load_embedder
-from assistant.normalize import normalize
+from assistant.ingest.normalize import normalize
+from assistant.search.embed import load_embedder
 
 pytestmark = pytest.mark.models
 

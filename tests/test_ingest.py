@@ -16,7 +16,7 @@ from opencc import OpenCC
 from pypdf import PdfWriter
 
 from assistant.errors import IngestError, InputError
-from assistant.ingest import SUPPORTED, LoadResult, Skipped, discover, load_file, load_paths
+from assistant.ingest.load import SUPPORTED, LoadResult, Skipped, discover, load_file, load_paths
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -308,7 +308,7 @@ def test_load_paths_loads_good_files_and_skips_bad_ones(tmp_path: Path, caplog: 
     explicit = tmp_path / "named.xyz"
     explicit.write_text("named explicitly", encoding="utf-8")
 
-    with caplog.at_level(logging.WARNING, logger="assistant.ingest"):
+    with caplog.at_level(logging.WARNING, logger="assistant.ingest.load"):
         result = load_paths([good, bad, explicit], progress=False)
 
     assert isinstance(result, LoadResult)
@@ -326,7 +326,7 @@ def test_load_paths_loads_good_files_and_skips_bad_ones(tmp_path: Path, caplog: 
     assert "unreadable PDF" in reasons["corrupt.pdf"]
     assert "unsupported file type '.xyz'" in reasons["named.xyz"]
     assert all(isinstance(s, Skipped) for s in result.skipped)
-    warned = " ".join(r.getMessage() for r in caplog.records if r.name == "assistant.ingest")
+    warned = " ".join(r.getMessage() for r in caplog.records if r.name == "assistant.ingest.load")
     for name in reasons:
         assert name in warned
 

@@ -10,8 +10,8 @@ from fakes import EchoGenerator
 from helpers import write_docs
 
 from assistant import Assistant, IndexMismatchError, InputError, Settings
-from assistant.index import load_index
-from assistant.retrieve import rrf_fuse
+from assistant.search.index import load_index
+from assistant.search.retrieve import rrf_fuse
 
 DOCS = {
     "fund.txt": "广西人工智能产业基金\n今年2月，广西设立规模100亿元的人工智能产业基金。基金重点投向算力、模型和应用。",
@@ -69,7 +69,7 @@ def test_crash_during_save_keeps_previous_index(bot: Assistant, docs_dir: Path, 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("assistant.index.FaissStore.save", boom)
+    monkeypatch.setattr("assistant.search.index.FaissStore.save", boom)
     with pytest.raises(RuntimeError):
         bot.index([docs_dir], name="kb")
     assert (report.path / "chunks.jsonl").read_text(encoding="utf-8") == before

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.kb import FileStatus
-from assistant.render import (
+from assistant.types import Document
+from assistant.web.kb import FileStatus
+from assistant.web.render import (
     best_sentence,
     file_rows,
     highlighted,
@@ -13,7 +14,6 @@ from assistant.render import (
     link_citations,
     t,
 )
-from assistant.types import Document
 
 
 def test_citations_become_links_and_text_is_escaped() -> None:

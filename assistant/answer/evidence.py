@@ -25,9 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..chunk import split_sentences
-from ..lexical import STOPWORDS, word_tokens
-from ..normalize import normalize
+from ..ingest.chunk import split_sentences
+from ..ingest.normalize import normalize
+from ..search.lexical import STOPWORDS, word_tokens
 from ..types import Hit
 
 # Words that only say *what kind* of answer is wanted; they never occur in the evidence.

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from ..cite import MARKER, fact_form, facts
-from ..lexical import STOPWORDS, search_tokens, word_tokens
-from ..normalize import has_cjk
+from ..ingest.normalize import has_cjk
+from ..search.lexical import STOPWORDS, search_tokens, word_tokens
+from .cite import MARKER, fact_form, facts
 
 _CJK_OR_WORD = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
 # A number with the unit character written right after it (16家, 6月, 100亿).

@@ -25,7 +25,7 @@ from typing import Final, Literal
 
 from opencc import OpenCC
 
-from ..normalize import has_cjk, to_halfwidth
+from ..ingest.normalize import has_cjk, to_halfwidth
 
 QuestionScript = Literal["zh-Hans", "zh-Hant", "en"]
 

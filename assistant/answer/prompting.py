@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ..cite import MARKER
-from ..normalize import normalize
+from ..ingest.normalize import normalize
+from .cite import MARKER
 
 AnswerLanguage = Literal["zh", "en"]
 ANSWER_LANGUAGES: tuple[AnswerLanguage, ...] = ("zh", "en")

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ..answer.answerability import SIGNALS, Calibration, Signals
+from ..answer.cite import MARKER
 from ..answer.language import localize_answer
 from ..answer.pipeline import check_answer
 from ..answer.prompting import ANSWER_LANGUAGES, Prompts
-from ..cite import MARKER
-from ..normalize import detect_language
+from ..ingest.normalize import detect_language
 from ..settings import Settings
 from .metrics import answer_correct
 

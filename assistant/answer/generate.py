@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .models import get_spec, model_path
-from .settings import Settings
+from ..errors import InputError
+from ..models import get_spec, model_path
+from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class LlamaGenerator:
                                            "prompt_eval_tokens": 0}
         # llama.cpp is not re-entrant: one stream at a time per model, even if a
         # caller (a web app thread pool) forgets to queue. Callers that want to show
-        # a queue position queue themselves first (see ``assistant.chat``).
+        # a queue position queue themselves first (see ``assistant.web.chat``).
         self._lock = threading.Lock()
 
     # -- tokens ---------------------------------------------------------------

@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assistant import Assistant, IndexReport
-from .errors import InputError
-from .ingest import SUPPORTED, discover
+from ..assistant import Assistant, IndexReport
+from ..errors import InputError
+from ..ingest.load import SUPPORTED, discover
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .assistant import Assistant, IndexReport
-from .errors import AssistantError
+from ..assistant import Assistant, IndexReport
+from ..errors import AssistantError
+from ..settings import Settings
+from ..types import Answer
 from .kb import KnowledgeBase
-from .settings import Settings
-from .types import Answer
 
 logger = logging.getLogger(__name__)
 

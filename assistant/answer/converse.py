@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .normalize import has_cjk, normalize
-from .types import Generator
+from ..ingest.normalize import has_cjk, normalize
+from ..types import Generator
 
 logger = logging.getLogger(__name__)
 

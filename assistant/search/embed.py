@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelMissingError
-from .models import get_spec, model_path
-from .settings import Settings
-from .types import Embedder, Vector
+from ..errors import ModelMissingError
+from ..models import get_spec, model_path
+from ..settings import Settings
+from ..types import Embedder, Vector
 
 logger = logging.getLogger(__name__)
 

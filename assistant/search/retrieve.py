@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from ..ingest.normalize import normalize
+from ..settings import Settings
+from ..types import Embedder, Hit, Vector
 from .index import Index
-from .normalize import normalize
-from .settings import Settings
-from .types import Embedder, Hit, Vector
 
 MODES = ("hybrid", "dense", "bm25")
 Ranking = list[tuple[int, float]]

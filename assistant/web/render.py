@@ -11,10 +11,10 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
-from .cite import MARKER, parse_markers
+from ..answer.cite import MARKER, parse_markers
+from ..ingest.normalize import normalize
+from ..types import Answer, Citation, Document, Hit
 from .kb import FileStatus
-from .normalize import normalize
-from .types import Answer, Citation, Document, Hit
 
 CONTEXT_CHARS = 160  # original text shown around a cited passage
 _SENT_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..types import Chunk, Document
 from .clean import CleanedText
 from .normalize import normalize
-from .types import Chunk, Document
 
 # A sentence ends after Chinese terminal punctuation (plus closing quotes) or
 # after English terminal punctuation followed by whitespace.

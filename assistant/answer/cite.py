@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .normalize import has_cjk, normalize
-from .types import Citation, Document, Hit
+from ..ingest.normalize import has_cjk, normalize
+from ..types import Citation, Document, Hit
 
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\s*[\]】]")
 # A sentence runs to terminal punctuation, and keeps the markers that follow it.

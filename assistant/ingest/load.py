@@ -21,8 +21,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .errors import IngestError, InputError
-from .types import Document
+from ..errors import IngestError, InputError
+from ..types import Document
 
 logger = logging.getLogger(__name__)
 

@@ -29,13 +29,13 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .chunk import chunk_document
-from .clean import clean
+from ..errors import IndexMismatchError
+from ..ingest.chunk import chunk_document
+from ..ingest.clean import clean
+from ..settings import Settings
+from ..types import Chunk, Document, Embedder, Vector
 from .embed import EmbeddingCache
-from .errors import IndexMismatchError
 from .lexical import BM25Index
-from .settings import Settings
-from .types import Chunk, Document, Embedder, Vector
 
 logger = logging.getLogger(__name__)
 

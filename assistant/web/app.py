@@ -23,10 +23,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402 - after the environment above is set
 
+from ..errors import AssistantError, InputError
+from ..types import Answer
 from .chat import LANGUAGES, PROFILES, ChatOptions, ChatService, ChatUpdate
-from .errors import AssistantError, InputError
 from .render import answer_message, file_rows, latency_caption, sources_html, t
-from .types import Answer
 
 logger = logging.getLogger(__name__)
 
