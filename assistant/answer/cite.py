@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..ingest.normalize import has_cjk, normalize
+from ..ingest.normalize import bigrams, has_cjk, normalize
 from ..types import Citation, Document, Hit
 
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\s*[\]】]")
@@ -78,11 +78,6 @@ def facts(sentence: str) -> list[str]:
     return out
 
 
-def _bigrams(text: str) -> set[str]:
-    chars = _CJK_CHAR.findall(text)
-    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
-
-
 def support(sentence: str, passage: str) -> float:
     """How well ``passage`` supports ``sentence``: 0 when it does not.
 
@@ -96,10 +91,10 @@ def support(sentence: str, passage: str) -> float:
     if any(f not in p for f in found):
         return 0.0
     if has_cjk(sentence):
-        grams = _bigrams(normalize(sentence))
+        grams = bigrams(sentence, "cjk")
         if not grams:
             return 0.5 if found else 0.0
-        overlap = len(grams & _bigrams(p)) / len(grams)
+        overlap = len(grams & bigrams(p, "cjk")) / len(grams)
         return overlap if overlap >= MIN_OVERLAP else 0.0
     if has_cjk(p):
         return 0.5 if found else 0.0

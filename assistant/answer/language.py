@@ -20,12 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import lru_cache
 from typing import Final, Literal
 
-from opencc import OpenCC
-
-from ..ingest.normalize import has_cjk, to_halfwidth
+from ..ingest.normalize import convert, has_cjk, to_halfwidth
 
 QuestionScript = Literal["zh-Hans", "zh-Hant", "en"]
 
@@ -37,21 +34,6 @@ ENGLISH: Final[QuestionScript] = "en"
 # --------------------------------------------------------------------------- script
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> OpenCC:
-    """The plain traditional → simplified converter (characters, no regional wording).
-
-    ``normalize``'s converter (tw2sp) also rewrites Taiwan vocabulary
-    (人工智慧 → 人工智能): right for search, wrong for an answer quoted from a
-    source, whose wording must stay the source's. Built once per process.
-    """
-    return OpenCC("t2s")
-
-
-@lru_cache(maxsize=1)
-def _s2t() -> OpenCC:
-    """The simplified → traditional converter (OpenCC standard forms), built once."""
-    return OpenCC("s2t")
 
 
 # Titles and quotations inside a question are often pasted from a source in the
@@ -78,8 +60,8 @@ def _script_votes(text: str) -> tuple[int, int]:
     only in simplified; characters both scripts share count for neither.
     """
     return (
-        _changed_chars(text, str(_t2s().convert(text))),
-        _changed_chars(text, str(_s2t().convert(text))),
+        _changed_chars(text, convert(text, "t2s")),
+        _changed_chars(text, convert(text, "s2t")),
     )
 
 
@@ -112,8 +94,7 @@ def to_script(text: str, script: QuestionScript) -> str:
     """
     if script == ENGLISH or not has_cjk(text):
         return text
-    converter = _t2s() if script == SIMPLIFIED else _s2t()
-    return str(converter.convert(text))
+    return convert(text, "t2s" if script == SIMPLIFIED else "s2t")
 
 
 # --------------------------------------------------------------------------- magnitudes

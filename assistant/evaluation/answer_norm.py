@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
+
+from ..ingest.normalize import convert
 
 _DIGITS: dict[str, int] = {
     **{ch: i for i, ch in enumerate("零一二三四五六七八九")},
@@ -28,14 +29,6 @@ _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _KEEP_CHARS = frozenset("%‰.")
 _LONE_DOT_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
 _DROP_SYMBOLS = frozenset("~`^|")
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> Any:
-    """Return the shared traditional→simplified converter (created once)."""
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
 
 
 def _parse_int(run: str) -> str:
@@ -104,7 +97,7 @@ def normalize_answer(s: str) -> str:
     """
     if not s:
         return ""
-    text = _t2s().convert(s)
+    text = convert(s, "t2s")
     text = unicodedata.normalize("NFKC", text).lower()
     text = _PERCENT_RE.sub(_percent, text)
     text = _THOUSANDS_RE.sub("", text)

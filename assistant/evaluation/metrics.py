@@ -14,12 +14,12 @@ from typing import Any
 
 from assistant.evaluation.answer_norm import normalize_answer
 from assistant.evaluation.splits import HALVES, half_of
+from assistant.ingest.clean import without_pinyin_glosses
 
 logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- scoring
 
-_PINYIN_GLOSS_RE = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü\s]+[)）]")
 MAX_SHARED_SPAN = 20
 RETRIEVERS: tuple[str, ...] = ("dense", "bm25", "hybrid")
 RECALL_KS: tuple[int, ...] = (1, 3, 5, 10)
@@ -61,11 +61,6 @@ def char_f1(prediction: str, golds: Sequence[str]) -> float:
     return max((_f1(pred, g) for g in _norm_golds(golds)), default=0.0)
 
 
-def strip_pinyin_glosses(text: str) -> str:
-    """Remove parenthesised pinyin glosses such as ``(réngōngzhìnéng)`` from ``text``."""
-    return _PINYIN_GLOSS_RE.sub("", text)
-
-
 def _shares_span(passage: str, evidence: str, length: int) -> bool:
     """True when ``passage`` and ``evidence`` share a substring of ``length`` chars."""
     if length <= 0 or len(evidence) < length:
@@ -84,7 +79,7 @@ def passage_relevant(passage: str, evidence: str, golds: Sequence[str]) -> bool:
     norm_passage = normalize_answer(passage)
     if not norm_passage:
         return False
-    norm_evidence = normalize_answer(strip_pinyin_glosses(evidence)) if evidence else ""
+    norm_evidence = normalize_answer(without_pinyin_glosses(evidence)) if evidence else ""
     if norm_evidence and norm_evidence in norm_passage:
         return True
     if any(len(g) >= 2 and g in norm_passage for g in _norm_golds(golds)):

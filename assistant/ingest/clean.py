@@ -164,6 +164,11 @@ def strip_pinyin_glosses(ct: CleanedText) -> CleanedText:
     return _apply(ct, edits)
 
 
+def without_pinyin_glosses(text: str) -> str:
+    """``text`` with its pinyin glosses removed (``strip_pinyin_glosses`` on a plain string)."""
+    return strip_pinyin_glosses(CleanedText.identity(text)).text
+
+
 # --- Rule 2: repeated lines ---------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from ..errors import IngestError, InputError
 from ..types import Document
+from .normalize import convert
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +75,7 @@ _COMMON_SIMPLIFIED = (
 @cache
 def _common_chars() -> frozenset[str]:
     try:
-        from opencc import OpenCC  # imported lazily: only non-UTF-8 files need it
-
-        traditional = OpenCC("s2t").convert(_COMMON_SIMPLIFIED)
+        traditional = convert(_COMMON_SIMPLIFIED, "s2t")
     except Exception:  # a broken converter must not make GBK files unreadable
         logger.debug("opencc unavailable; scoring with simplified characters only")
         traditional = ""

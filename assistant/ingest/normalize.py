@@ -9,26 +9,39 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 from opencc import OpenCC
 
+OpenCCConfig = Literal["tw2sp", "t2s", "s2t"]
+
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_WHITESPACE = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> OpenCC:
-    # Building the converter parses its dictionaries; do it once per process.
-    # tw2sp also maps Taiwan vocabulary (人工智慧 → 人工智能, 軟體 → 软件), which
-    # plain t2s leaves alone and which would otherwise miss on both search paths.
-    return OpenCC("tw2sp")
+@cache
+def converter(config: OpenCCConfig) -> OpenCC:
+    """The OpenCC converter ``config``, built once per process (it parses dictionaries).
+
+    - ``tw2sp``: traditional → simplified *and* Taiwan vocabulary → mainland
+      (人工智慧 → 人工智能, 軟體 → 软件): the search form, so both search paths match;
+    - ``t2s``: characters only, for answers quoted from a source, whose wording
+      must stay the source's;
+    - ``s2t``: simplified → traditional (OpenCC standard forms).
+    """
+    return OpenCC(config)
+
+
+def convert(text: str, config: OpenCCConfig) -> str:
+    """``text`` converted by OpenCC ``config`` (see ``converter``)."""
+    return str(converter(config).convert(text))
 
 
 def to_simplified(text: str) -> str:
     """Convert traditional Chinese characters and Taiwan phrasing to mainland simplified."""
-    return str(_t2s().convert(text))
+    return convert(text, "tw2sp")
 
 
 def to_halfwidth(text: str) -> str:
@@ -53,6 +66,21 @@ def normalize(text: str) -> str:
     """Search form of ``text``: simplified, half-width, NFC, single spaces."""
     text = unicodedata.normalize("NFC", to_halfwidth(text))
     return _SPACES.sub(" ", to_simplified(text)).strip()
+
+
+BigramKind = Literal["cjk", "all"]
+
+
+def bigrams(text: str, kind: BigramKind = "all") -> set[str]:
+    """Character bigrams of ``normalize(text)`` with whitespace removed.
+
+    ``kind="cjk"`` keeps only Chinese characters first (so punctuation, digits and
+    Latin letters neither help nor hurt an overlap between Chinese sentences).
+    """
+    s = _WHITESPACE.sub("", normalize(text))
+    if kind == "cjk":
+        s = "".join(_CJK.findall(s))
+    return {s[i : i + 2] for i in range(len(s) - 1)}
 
 
 def has_cjk(text: str) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelMissingError
+from ..files import atomic_path, write_text_atomic
 from ..models import get_spec, model_path
 from ..settings import Settings
 from ..types import Embedder, Vector
@@ -171,10 +172,7 @@ class EmbeddingCache:
 
     def save(self) -> None:
         """Write the cache atomically (temp files, then rename)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
         keys = [k for k, _ in sorted(self._index.items(), key=lambda kv: kv[1])]
-        tmp_keys, tmp_vec = self.folder / "keys.json.tmp", self.folder / "vectors.tmp.npy"
-        tmp_keys.write_text(json.dumps(keys), encoding="utf-8")
-        np.save(tmp_vec, self._vectors)
-        tmp_vec.replace(self.folder / "vectors.npy")
-        tmp_keys.replace(self.folder / "keys.json")
+        with atomic_path(self.folder / "vectors.npy") as tmp:
+            np.save(tmp, self._vectors)
+        write_text_atomic(self.folder / "keys.json", json.dumps(keys))

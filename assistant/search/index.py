@@ -18,8 +18,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ import faiss
 import numpy as np
 
 from ..errors import IndexMismatchError
+from ..files import replace_folder
 from ..ingest.chunk import chunk_document
 from ..ingest.clean import clean
 from ..settings import Settings
@@ -165,13 +164,9 @@ def _write_jsonl(path: Path, rows: Sequence[Any]) -> None:
 
 
 def save_index(index: Index, folder: Path) -> None:
-    """Write ``index`` to ``folder`` atomically (build beside it, then rename)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    """Write ``index`` to ``folder`` atomically (built beside it, then renamed)."""
+
+    def write(tmp: Path) -> None:
         _write_jsonl(tmp / "documents.jsonl", list(index.documents.values()))
         _write_jsonl(tmp / "chunks.jsonl", index.chunks)
         index.dense.save(tmp / "dense.faiss")
@@ -181,15 +176,8 @@ def save_index(index: Index, folder: Path) -> None:
         (tmp / "manifest.json").write_text(
             json.dumps(index.manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        old = folder.parent / f".{folder.name}.old-{os.getpid()}"
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        if old.exists():
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    replace_folder(folder, write)
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:

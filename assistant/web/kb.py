@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..assistant import Assistant, IndexReport
 from ..errors import InputError
+from ..files import atomic_path, write_text_atomic
 from ..ingest.load import SUPPORTED, discover
 
 logger = logging.getLogger(__name__)
@@ -90,10 +91,7 @@ class KnowledgeBase:
             return set()
 
     def _set_hidden(self, hidden: set[str]) -> None:
-        self.upload_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.upload_dir / (HIDDEN_FILE + ".tmp")
-        tmp.write_text(json.dumps(sorted(hidden), ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self.upload_dir / HIDDEN_FILE)
+        write_text_atomic(self.upload_dir / HIDDEN_FILE, json.dumps(sorted(hidden), ensure_ascii=False))
 
     def files(self) -> list[Path]:
         """Every file the next rebuild will index: visible source files, then uploads."""
@@ -125,9 +123,8 @@ class KnowledgeBase:
         while target.exists():  # never overwrite another user's upload
             target = self.upload_dir / f"{stem}-{n}{ext}"
             n += 1
-        tmp = self.upload_dir / f".{target.name}.part"
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)
+        with atomic_path(target) as tmp:
+            shutil.copyfile(path, tmp)
         logger.info("uploaded %s -> %s", original_name or path.name, target)
         return target
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..answer.cite import MARKER, parse_markers
-from ..ingest.normalize import normalize
+from ..ingest.normalize import bigrams
 from ..types import Answer, Citation, Document, Hit
 from .kb import FileStatus
 
@@ -125,25 +125,20 @@ def location(doc: Document, start: int, end: int, lang: str) -> str:
     return t(lang, "location", line=line, start=start, end=end)
 
 
-def _bigrams(text: str) -> set[str]:
-    s = re.sub(r"\s+", "", normalize(text))
-    return {s[i : i + 2] for i in range(len(s) - 1)}
-
-
 def best_sentence(quote: str, answer_text: str) -> tuple[int, int]:
     """The (start, end) inside ``quote`` of the sentence that best supports the answer.
 
     Scored by shared character bigrams after normalisation, so a traditional
     passage matches a simplified answer.
     """
-    target = _bigrams(MARKER.sub("", answer_text))
+    target = bigrams(MARKER.sub("", answer_text))
     best, best_score = (0, len(quote)), -1.0
     start = 0
     for m in list(_SENT_END.finditer(quote)) + [None]:
         end = m.end() if m is not None else len(quote)
         piece = quote[start:end]
         if piece.strip():
-            grams = _bigrams(piece)
+            grams = bigrams(piece)
             score = len(grams & target) / (len(grams) ** 0.5 or 1.0)
             if score > best_score:
                 best, best_score = (start, end), score
