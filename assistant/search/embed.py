@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,20 +105,33 @@ class SentenceTransformerEmbedder:
         return _l2(vec)[0]
 
 
+def _sentence_transformer(path: Path, name: str, threads: int) -> Embedder:
+    try:
+        return SentenceTransformerEmbedder(path, name=name, threads=threads)
+    except ImportError as exc:
+        raise ModelMissingError(
+            f"{name} needs sentence-transformers and torch: pip install -e '.[st]'"
+        ) from exc
+
+
+EmbedderFactory = Callable[[Path, str, int], Embedder]
+
+# Embedder backends by the name ``models/registry.toml`` gives them:
+# factory(model path, model id, threads).
+EMBEDDER_BACKENDS: dict[str, EmbedderFactory] = {
+    "onnx-use": lambda path, name, threads: OnnxUSEEmbedder(path, name=name, threads=threads),
+    "sentence-transformers": _sentence_transformer,
+}
+
+
 def load_embedder(settings: Settings) -> Embedder:
     """Build the embedder named by ``settings.embedder`` from the model cache."""
     spec = get_spec(settings.embedder, settings)
-    path = model_path(spec.id, settings)
-    if spec.backend == "onnx-use":
-        return OnnxUSEEmbedder(path, name=spec.id, threads=settings.n_threads)
-    if spec.backend == "sentence-transformers":
-        try:
-            return SentenceTransformerEmbedder(path, name=spec.id, threads=settings.n_threads)
-        except ImportError as exc:
-            raise ModelMissingError(
-                f"{spec.id} needs sentence-transformers and torch: pip install -e '.[st]'"
-            ) from exc
-    raise ModelMissingError(f"{spec.id}: backend {spec.backend!r} is not an embedder backend")
+    factory = EMBEDDER_BACKENDS.get(spec.backend)
+    if factory is None:
+        raise ModelMissingError(f"{spec.id}: backend {spec.backend!r} is not an embedder backend; "
+                                f"known: {', '.join(sorted(EMBEDDER_BACKENDS))}")
+    return factory(model_path(spec.id, settings), spec.id, settings.n_threads)
 
 
 class EmbeddingCache:

@@ -24,6 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr  # noqa: E402 - after the environment above is set
 
 from ..errors import AssistantError, InputError
+from ..ingest import SUPPORTED
 from ..types import Answer
 from .chat import LANGUAGES, PROFILES, ChatOptions, ChatService, ChatUpdate
 from .render import answer_message, file_rows, latency_caption, sources_html, t
@@ -268,7 +269,7 @@ def build_ui(app: ChatApp, initial: Session | None = None) -> gr.Blocks:
                         sources = gr.HTML(app._sources(s0), elem_id="sources")
             with gr.Tab(t(lang, "tab_kb"), id="kb-tab") as tab_kb:
                 upload = gr.File(label=t(lang, "upload"), file_count="multiple", elem_id="upload",
-                                 file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"])
+                                 file_types=sorted(SUPPORTED))
                 kb_msg = gr.Markdown(elem_id="kb-status")
                 table = gr.Dataframe(headers=_headers(lang), interactive=False, elem_id="kb-table",
                                      type="array", wrap=True)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..answer.cite import MARKER, parse_markers
+from ..ingest import SUPPORTED
 from ..ingest.normalize import bigrams
 from ..types import Answer, Citation, Document, Hit
 from .kb import FileStatus
@@ -36,7 +37,7 @@ TEXT: dict[str, dict[str, str]] = {
         "latency": "检索 {retrieve:.1f} 秒 · 首字 {first:.1f} 秒 · 总计 {total:.1f} 秒",
         "queue_wait": " · 排队 {queue:.1f} 秒",
         "location": "第 {line} 行，字符 {start}–{end}",
-        "upload": "上传文件（txt、md、html、pdf、docx）", "files": "文件",
+        "upload": "上传文件（{types}）", "files": "文件",
         "col_name": "文件", "col_state": "状态", "col_detail": "说明", "col_size": "大小",
         "indexed": "已索引", "skipped": "已跳过", "pending": "待索引",
         "chunks": "{n} 个段落", "delete": "删除所选文件", "rebuild": "重建索引",
@@ -67,7 +68,7 @@ TEXT: dict[str, dict[str, str]] = {
         "latency": "retrieval {retrieve:.1f} s · first token {first:.1f} s · total {total:.1f} s",
         "queue_wait": " · queued {queue:.1f} s",
         "location": "line {line}, characters {start}–{end}",
-        "upload": "Upload files (txt, md, html, pdf, docx)", "files": "Files",
+        "upload": "Upload files ({types})", "files": "Files",
         "col_name": "File", "col_state": "Status", "col_detail": "Detail", "col_size": "Size",
         "indexed": "indexed", "skipped": "skipped", "pending": "pending",
         "chunks": "{n} passages", "delete": "Delete selected file", "rebuild": "Rebuild index",
@@ -88,6 +89,9 @@ TEXT: dict[str, dict[str, str]] = {
 def t(lang: str, key: str, **values: object) -> str:
     """Interface text ``key`` in ``lang`` (Chinese when unknown), formatted with ``values``."""
     text = TEXT.get(lang, TEXT["zh"]).get(key) or TEXT["zh"][key]
+    if key == "upload":  # the file types come from the one list of formats
+        sep = "、" if lang == "zh" else ", "
+        values = {"types": sep.join(sorted({ext.lstrip(".") for ext in SUPPORTED} - {"htm"})), **values}
     return text.format(**values) if values else text
 
 
