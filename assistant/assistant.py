@@ -24,16 +24,8 @@ from .errors import InputError
 from .ingest.load import Skipped, load_paths
 from .ingest.normalize import detect_language, has_cjk
 from .search.embed import load_embedder
-from .search.index import (
-    Index,
-    build_index,
-    expected_manifest,
-    fingerprint_documents,
-    load_index,
-    read_manifest,
-    save_index,
-)
-from .search.retrieve import Retriever
+from .search.index import Index, open_index, open_or_build
+from .search.retrieve import Retriever, SearchMode
 from .settings import Settings
 from .types import Answer, Document, Embedder, Generator, Hit
 
@@ -52,6 +44,8 @@ class IndexReport:
     skipped: tuple[Skipped, ...]
     seconds: float
     reused: bool
+    added: int = 0  # documents added to an existing index (all of them on a fresh build)
+    removed: int = 0  # documents removed from it
 
 
 def index_name_for(paths: Sequence[Path]) -> str:
@@ -150,31 +144,15 @@ class Assistant:
 
     def _index_docs(self, docs: list[Document], name: str, rebuild: bool,
                     skipped: tuple[Skipped, ...], t0: float) -> IndexReport:
-        folder = self.settings.index_root / name
-        expected = expected_manifest(self.settings, self.embedder.name, self.embedder.dim,
-                                     fingerprint_documents(docs))
-        manifest = read_manifest(folder)
-        if not rebuild and manifest is not None and all(manifest.get(k) == v for k, v in expected.items()):
-            self.use_index(load_index(folder, expected))
-            logger.info("reusing index %s", folder)
-            assert self._index is not None
-            return IndexReport(name, folder, len(docs), len(self._index.chunks), 0, skipped,
-                               time.perf_counter() - t0, True)
-        index, embedded = build_index(docs, self.embedder, self.settings, name)
-        save_index(index, folder)
-        self.use_index(index)
-        return IndexReport(name, folder, len(docs), len(index.chunks), embedded, skipped,
-                           time.perf_counter() - t0, False)
+        update = open_or_build(docs, name, self.embedder, self.settings, rebuild)
+        self.use_index(update.index)
+        return IndexReport(name, self.settings.index_root / name, len(docs), len(update.index.chunks),
+                           update.embedded, skipped, time.perf_counter() - t0, update.reused,
+                           added=update.added, removed=update.removed)
 
     def load(self, name: str) -> Index:
         """Load a built index by name, refusing one built with other embedder/chunking settings."""
-        folder = self.settings.index_root / name
-        manifest = read_manifest(folder)
-        expected = None
-        if manifest is not None:
-            expected = expected_manifest(self.settings, self.embedder.name, self.embedder.dim,
-                                         manifest.get("corpus_fingerprint", ""))
-        index = load_index(folder, expected)
+        index = open_index(name, self.embedder, self.settings)
         self.use_index(index)
         return index
 
@@ -217,7 +195,7 @@ class Assistant:
         return self._retriever
 
     # -- asking ---------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Hit]:
+    def search(self, query: str, k: int | None = None, mode: SearchMode = "hybrid") -> list[Hit]:
         """Top ``k`` passages for ``query`` (hybrid, dense or bm25)."""
         return self.retriever.search(self.phrasings(self._check_question(query)), k, mode)
 

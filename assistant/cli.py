@@ -17,7 +17,8 @@ from typing import Any
 
 from .assistant import Assistant, IndexReport
 from .errors import AssistantError, InputError
-from .settings import Settings
+from .search.retrieve import MODES
+from .settings import LANGUAGES, Settings
 from .types import Answer, Hit
 
 FAST_MODEL = Settings().fast_generator
@@ -41,6 +42,11 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["index_root"] = Path(args.index_root)
     if getattr(args, "upload_dir", None):
         changes["upload_dir"] = Path(args.upload_dir)
+    if getattr(args, "store", None):
+        try:
+            changes["store"], changes["milvus_uri"] = Settings.parse_store(args.store)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
     for assignment in getattr(args, "set", None) or []:
         try:
             name, value = Settings.parse_override(assignment)
@@ -205,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--embedder", help="embedder id from models/registry.toml")
         sp.add_argument("--index-root", help="folder that holds indexes (default: index/)")
         sp.add_argument("--no-progress", action="store_true", help="no progress bars")
+        sp.add_argument("--store", metavar="STORE",
+                        help="where new indexes keep their vectors: faiss (default), milvus "
+                             "(a milvus-lite file under the index root), or a Milvus server "
+                             "as milvus://HOST:PORT")
         sp.add_argument("--set", action="append", metavar="NAME=VALUE",
                         help="change one setting (see assistant.settings.Settings), repeatable")
 
@@ -218,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("search", help="show the passages retrieved for a query")
     sp.add_argument("query")
     sp.add_argument("-k", type=int, default=5)
-    sp.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    sp.add_argument("--mode", choices=MODES, default="hybrid")
     sp.add_argument("--json", action="store_true")
     common(sp)
     sp.set_defaults(func=cmd_search)
@@ -228,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--model", help="generator id (default qwen2.5-coder-1.5b)")
     sp.add_argument("--fast", action="store_true", help=f"use the fast model ({FAST_MODEL})")
     sp.add_argument("-k", type=int, help="passages given to the model")
-    sp.add_argument("--lang", choices=["auto", "zh", "en"], help="answer language")
+    sp.add_argument("--lang", choices=LANGUAGES, help="answer language")
     sp.add_argument("--json", action="store_true", help="print the Answer as JSON (no streaming)")
     common(sp)
     sp.set_defaults(func=cmd_ask)

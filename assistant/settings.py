@@ -13,6 +13,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION_PATH = PROJECT_ROOT / "assistant" / "answer" / "calibration.json"
 Language = Literal["auto", "zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("auto", "zh", "en")
+StoreKind = Literal["faiss", "milvus"]
+STORE_KINDS: tuple[StoreKind, ...] = ("faiss", "milvus")
 
 
 def _default_cache() -> Path:
@@ -48,6 +50,11 @@ class Settings:
     min_chunk_chars: int = 20
 
     # Index.
+    # Where the vectors live (assistant/search/stores): "faiss" files in the index
+    # folder, or "milvus": the milvus-lite file index_root/milvus.db when
+    # milvus_uri is "", else a Milvus server ("milvus://host:19530" or "http://...").
+    store: StoreKind = "faiss"
+    milvus_uri: str = ""
     hnsw_threshold: int = 200_000  # exact inner product below this many chunks
 
     # Retrieval.
@@ -84,6 +91,8 @@ class Settings:
         problems = []
         if self.language not in LANGUAGES:
             problems.append(f"language must be one of {LANGUAGES}, not {self.language!r}")
+        if self.store not in STORE_KINDS:
+            problems.append(f"store must be one of {STORE_KINDS}, not {self.store!r}")
         for name in ("top_k", "candidates", "evidence_tokens", "evidence_sentences",
                      "max_answer_tokens", "chunk_size", "n_threads", "n_ctx"):
             if int(getattr(self, name)) < 1:
@@ -124,6 +133,20 @@ class Settings:
         if isinstance(default, Path):
             return name, Path(text)
         return name, text
+
+    @staticmethod
+    def parse_store(value: str) -> tuple[StoreKind, str]:
+        """Parse the CLI's ``--store``: ``faiss``, ``milvus`` (the milvus-lite file) or a
+        Milvus server URI (``milvus://host:port``, ``http(s)://...``) into (store, milvus_uri)."""
+        value = value.strip()
+        if value == "faiss":
+            return "faiss", ""
+        if value == "milvus":
+            return "milvus", ""
+        if value.startswith(("milvus://", "http://", "https://")) or value.endswith(".db"):
+            return "milvus", value
+        raise ValueError(f"--store takes faiss, milvus, milvus://HOST:PORT or a milvus-lite "
+                         f"file ending in .db, not {value!r}")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed (unknown names raise TypeError)."""

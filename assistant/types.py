@@ -148,14 +148,29 @@ class Generator(Protocol):
 
 @runtime_checkable
 class VectorStore(Protocol):
-    """Nearest-neighbour search over vectors by inner product."""
+    """Nearest-neighbour search by inner product over vectors keyed by chunk id.
 
-    def add(self, vectors: Vector) -> None:
-        """Append vectors; their row numbers continue from the current size."""
+    Implementations (``assistant.search.stores``) are chosen by ``kind`` from
+    ``STORES``. A store may hold ids the index no longer lists (a crash between
+    writing vectors and the index folder); searches skip them.
+    """
+
+    kind: str
+
+    def add(self, ids: Sequence[str], vectors: Vector) -> None:
+        """Insert or replace the vectors of ``ids`` (one row of ``vectors`` each)."""
         ...
 
-    def search(self, query: Vector, k: int) -> list[tuple[int, float]]:
-        """Return up to ``k`` (row, score) pairs, best first."""
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove the vectors of ``ids`` (unknown ids are ignored)."""
+        ...
+
+    def search(self, query: Vector, k: int) -> list[tuple[str, float]]:
+        """Return up to ``k`` (chunk id, inner product) pairs, best first."""
+        ...
+
+    def describe(self) -> dict[str, object]:
+        """What the index manifest records to open this store again (kind, where, index type)."""
         ...
 
     def __len__(self) -> int: ...

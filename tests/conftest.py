@@ -14,7 +14,7 @@ from fakes import EchoGenerator, HashEmbedder  # noqa: E402
 # A skipped real-model or browser test fails under CI (tests/real_components.py).
 pytest_plugins = ["real_components"]
 
-from assistant.settings import Settings  # noqa: E402
+from assistant.settings import STORE_KINDS, Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -29,9 +29,11 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
-@pytest.fixture()
-def tmp_settings(tmp_path: Path) -> Settings:
-    return Settings(index_root=tmp_path / "index", progress=False)
+@pytest.fixture(params=STORE_KINDS)
+def tmp_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings over a temporary index root, once per vector store (FAISS and a real
+    milvus-lite file in the temporary folder)."""
+    return Settings(index_root=tmp_path / "index", progress=False, store=request.param)
 
 
 @pytest.fixture()

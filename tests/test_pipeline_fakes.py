@@ -69,7 +69,8 @@ def test_crash_during_save_keeps_previous_index(bot: Assistant, docs_dir: Path, 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("assistant.search.index.FaissStore.save", boom)
+    assert bot.current_index is not None
+    monkeypatch.setattr(type(bot.current_index.dense), "persist", boom)
     with pytest.raises(RuntimeError):
         bot.index([docs_dir], name="kb")
     assert (report.path / "chunks.jsonl").read_text(encoding="utf-8") == before

@@ -1,15 +1,20 @@
-"""Build, save and load an index folder.
+"""The index folder: build, open, update incrementally, save atomically.
 
 An index folder is plain files and describes itself::
 
-    manifest.json    embedder id and dimension, chunking settings, corpus fingerprint
+    manifest.json    embedder id and dimension, chunking settings, corpus fingerprint,
+                     and ``store``: which vector store holds the vectors and where
     documents.jsonl  every Document (original text, for showing citations)
-    chunks.jsonl     every Chunk, in row order of both search indexes
-    dense.faiss      FAISS inner-product index over the chunk embeddings
+    chunks.jsonl     every Chunk, in row order of the BM25 index
     bm25/            bm25s files over jieba tokens of the normalised chunk text
+    dense.faiss, dense_ids.json   the vectors, when the store is ``faiss``
 
-Writes go to a temporary sibling folder that is renamed into place at the end,
-so a crash while indexing leaves the previous index loadable.
+Vectors are tied to chunks by chunk id, never by row, so documents can be added
+and removed without re-embedding the rest, and a store may live outside the
+folder (Milvus). Folder writes go to a temporary sibling renamed into place at
+the end, so a crash leaves the previous index loadable; a store outside the
+folder is written before the folder on additions and after it on removals, so
+it only ever holds extra vectors, which searches skip.
 """
 
 from __future__ import annotations
@@ -20,74 +25,24 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import faiss
-import numpy as np
 
 from ..errors import IndexMismatchError
 from ..files import replace_folder
 from ..ingest.chunk import chunk_document
 from ..ingest.clean import clean
 from ..settings import Settings
-from ..types import Chunk, Document, Embedder, Vector
+from ..types import Chunk, Document, Embedder
 from .embed import EmbeddingCache
 from .lexical import BM25Index
+from .stores import PersistentStore, backend
 
 logger = logging.getLogger(__name__)
 
-# Bump when cleaning/chunking/normalising logic changes what an index contains.
-PIPELINE_VERSION = 1
-
-
-class FaissStore:
-    """``VectorStore`` on FAISS: exact inner product, or HNSW for large collections."""
-
-    def __init__(self, index: Any) -> None:
-        self._index = index
-
-    @classmethod
-    def create(cls, dim: int, size_hint: int, hnsw_threshold: int) -> FaissStore:
-        """Exact search below ``hnsw_threshold`` vectors; HNSW above it."""
-        index: Any
-        if size_hint >= hnsw_threshold:
-            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efSearch = 128
-        else:
-            index = faiss.IndexFlatIP(dim)
-        return cls(index)
-
-    @property
-    def kind(self) -> str:
-        """``flat-ip`` or ``hnsw``."""
-        return "hnsw" if isinstance(self._index, faiss.IndexHNSWFlat) else "flat-ip"
-
-    def add(self, vectors: Vector) -> None:
-        """Append vectors (rows continue from the current size)."""
-        if len(vectors):
-            self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-
-    def search(self, query: Vector, k: int) -> list[tuple[int, float]]:
-        """Top ``k`` (row, inner product), best first."""
-        if self._index.ntotal == 0:
-            return []
-        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, rows = self._index.search(q, min(k, self._index.ntotal))
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
-
-    def __len__(self) -> int:
-        return int(self._index.ntotal)
-
-    def save(self, path: Path) -> None:
-        """Write the FAISS index file."""
-        faiss.write_index(self._index, str(path))
-
-    @classmethod
-    def load(cls, path: Path) -> FaissStore:
-        """Read a FAISS index file."""
-        return cls(faiss.read_index(str(path)))
+# Bump when cleaning/chunking/normalising logic or the folder layout changes.
+PIPELINE_VERSION = 2
 
 
 @dataclass
@@ -97,8 +52,24 @@ class Index:
     manifest: dict[str, Any]
     documents: dict[str, Document]
     chunks: list[Chunk]
-    dense: FaissStore
+    dense: PersistentStore
     bm25: BM25Index
+    rows: dict[str, int] = field(init=False, repr=False)  # chunk id -> row in ``chunks``
+
+    def __post_init__(self) -> None:
+        self.rows = {c.chunk_id: row for row, c in enumerate(self.chunks)}
+
+
+@dataclass(frozen=True)
+class Update:
+    """What ``open_or_build`` did to bring an index up to date with the documents."""
+
+    index: Index
+    embedded: int  # chunks embedded anew (the rest came from the embedding cache)
+    added: int  # documents added to an existing index
+    removed: int  # documents removed from it
+    reused: bool  # nothing had to change
+    rebuilt: bool  # built from scratch
 
 
 def fingerprint_documents(docs: Sequence[Document]) -> str:
@@ -109,14 +80,13 @@ def fingerprint_documents(docs: Sequence[Document]) -> str:
     return h.hexdigest()[:16]
 
 
-def expected_manifest(settings: Settings, embedder_id: str, dim: int, fingerprint: str) -> dict[str, Any]:
-    """The manifest fields that must match for an index to be reused."""
+def expected_manifest(settings: Settings, embedder_id: str, dim: int) -> dict[str, Any]:
+    """The manifest fields that must match for an index to be opened with ``settings``."""
     return {
         "pipeline_version": PIPELINE_VERSION,
         "embedder": {"id": embedder_id, "dim": dim},
         "chunking": settings.chunking_fingerprint(),
         "normalizer": "opencc-tw2sp+halfwidth",
-        "corpus_fingerprint": fingerprint,
     }
 
 
@@ -129,32 +99,77 @@ def mismatch(manifest: dict[str, Any], expected: dict[str, Any]) -> list[str]:
     ]
 
 
-def build_index(
-    docs: Sequence[Document], embedder: Embedder, settings: Settings, name: str
-) -> tuple[Index, int]:
-    """Clean, chunk, embed and index ``docs``; returns (index, chunks embedded anew)."""
+def chunk_documents(docs: Sequence[Document], settings: Settings) -> list[Chunk]:
+    """Clean and chunk ``docs`` in order."""
     chunks: list[Chunk] = []
     for doc in docs:
-        chunks.extend(
-            chunk_document(doc, clean(doc.text), settings.chunk_size, settings.chunk_overlap,
-                           settings.min_chunk_chars)
-        )
+        chunks.extend(chunk_document(doc, clean(doc.text), settings.chunk_size, settings.chunk_overlap,
+                                     settings.min_chunk_chars))
+    return chunks
+
+
+def _embed(chunks: Sequence[Chunk], embedder: Embedder, settings: Settings) -> tuple[Any, int]:
     cache = EmbeddingCache(settings.index_root / ".embeddings", embedder)
     vectors, computed = cache.embed([c.search_text for c in chunks], progress=settings.progress)
     cache.save()
-    dense = FaissStore.create(embedder.dim, len(chunks), settings.hnsw_threshold)
-    dense.add(vectors)
+    return vectors, computed
+
+
+def _assemble(base: dict[str, Any], docs: Sequence[Document], chunks: list[Chunk],
+              dense: PersistentStore) -> Index:
+    """An ``Index`` over ``chunks`` (BM25 rebuilt: seconds even at 100k chunks) with its manifest."""
     bm25 = BM25Index.build([c.search_text for c in chunks])
-    manifest = expected_manifest(settings, embedder.name, embedder.dim, fingerprint_documents(docs))
+    manifest = dict(base)
     manifest.update(
-        name=name,
+        corpus_fingerprint=fingerprint_documents(docs),
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         documents=len(docs),
         chunks=len(chunks),
-        dense_index=dense.kind,
         sources=sorted(d.source for d in docs),
     )
-    return Index(manifest, {d.doc_id: d for d in docs}, chunks, dense, bm25), computed
+    return Index(manifest, {d.doc_id: d for d in docs}, chunks, dense, bm25)
+
+
+def build_index(docs: Sequence[Document], embedder: Embedder, settings: Settings,
+                name: str) -> tuple[Index, int]:
+    """Clean, chunk, embed and index ``docs`` into a new store of kind ``settings.store``;
+    returns (index, chunks embedded anew)."""
+    chunks = chunk_documents(docs, settings)
+    vectors, computed = _embed(chunks, embedder, settings)
+    dense = backend(settings.store).create(embedder.dim, name, settings, len(chunks))
+    dense.add([c.chunk_id for c in chunks], vectors)
+    base = expected_manifest(settings, embedder.name, embedder.dim)
+    base["name"] = name
+    return _assemble(base, docs, chunks, dense), computed
+
+
+def update_index(index: Index, docs: Sequence[Document], embedder: Embedder, settings: Settings,
+                 folder: Path) -> Update:
+    """Bring a saved ``index`` in line with ``docs``: embed and add new documents, remove
+    gone ones, keep the rest untouched; saved to ``folder`` before it returns."""
+    wanted = {(d.doc_id, Path(d.source).name): d for d in docs}
+    have = {(d.doc_id, Path(d.source).name) for d in index.documents.values()}
+    added = [d for key, d in wanted.items() if key not in have]
+    gone_ids = {doc_id for doc_id, _ in have - set(wanted)}
+    new_chunks = chunk_documents(added, settings)
+    vectors, computed = _embed(new_chunks, embedder, settings)
+    kept = [c for c in index.chunks if c.doc_id not in gone_ids]
+    # A renamed file keeps its doc id and chunk ids: its vectors are replaced, not removed.
+    stale = sorted({c.chunk_id for c in index.chunks if c.doc_id in gone_ids}
+                   - {c.chunk_id for c in new_chunks})
+    documents = [d for d in index.documents.values() if d.doc_id not in gone_ids] + added
+    # An in-process store is copied first: questions in flight keep searching the old one.
+    dense = index.dense.fork()
+    dense.add([c.chunk_id for c in new_chunks], vectors)
+    if not dense.external:
+        dense.delete(stale)
+    updated = _assemble(index.manifest, documents, kept + new_chunks, dense)
+    save_index(updated, folder)
+    if dense.external:
+        dense.delete(stale)  # only after the folder stopped listing them
+    logger.info("updated index %s: %d documents added, %d removed, %d chunks embedded",
+                folder, len(added), len(gone_ids), computed)
+    return Update(updated, computed, len(added), len(gone_ids), reused=False, rebuilt=False)
 
 
 def _write_jsonl(path: Path, rows: Sequence[Any]) -> None:
@@ -164,12 +179,15 @@ def _write_jsonl(path: Path, rows: Sequence[Any]) -> None:
 
 
 def save_index(index: Index, folder: Path) -> None:
-    """Write ``index`` to ``folder`` atomically (built beside it, then renamed)."""
+    """Write ``index`` to ``folder`` atomically (built beside it, then renamed); then
+    release the store a replaced build used, if it was another one."""
+    previous = read_manifest(folder)
+    index.manifest["store"] = index.dense.describe()
 
     def write(tmp: Path) -> None:
         _write_jsonl(tmp / "documents.jsonl", list(index.documents.values()))
         _write_jsonl(tmp / "chunks.jsonl", index.chunks)
-        index.dense.save(tmp / "dense.faiss")
+        index.dense.persist(tmp)
         (tmp / "bm25").mkdir()
         index.bm25.save(tmp / "bm25")
         # The manifest goes last: a folder without one is never loadable.
@@ -178,6 +196,25 @@ def save_index(index: Index, folder: Path) -> None:
         )
 
     replace_folder(folder, write)
+    old = (previous or {}).get("store")
+    if isinstance(old, dict) and _identity(old) != _identity(index.manifest["store"]):
+        _release(old, folder)
+
+
+def _identity(entry: dict[str, Any]) -> tuple[object, ...]:
+    """What tells two stores apart (not their size)."""
+    return entry.get("kind"), entry.get("uri"), entry.get("collection"), entry.get("file")
+
+
+def _release(entry: dict[str, Any], folder: Path) -> None:
+    try:
+        backend(str(entry["kind"])).release(entry, _settings_for(folder))
+    except Exception as exc:  # the new index is in place; a leftover is only disk space
+        logger.warning("could not free the replaced store %s: %s", entry, exc)
+
+
+def _settings_for(folder: Path) -> Settings:
+    return Settings(index_root=folder.parent)
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -189,31 +226,65 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     return data
 
 
-def load_index(folder: Path, expected: dict[str, Any] | None = None) -> Index:
-    """Load an index folder; with ``expected``, refuse a mismatched one.
-
-    The error says what differs and how to rebuild.
-    """
+def load_index(folder: Path, expected: dict[str, Any] | None = None,
+               settings: Settings | None = None) -> Index:
+    """Load an index folder with the store its manifest names; with ``expected``,
+    refuse a mismatched one. The error says what differs and how to rebuild."""
     manifest = read_manifest(folder)
     if manifest is None:
         raise IndexMismatchError(
             f"no index at {folder}. Build one with: assistant index DOCS --name {folder.name}"
         )
+    rebuild = f"Rebuild it with: assistant index DOCS --name {folder.name} --rebuild"
     if expected is not None:
         diffs = mismatch(manifest, expected)
         if diffs:
             raise IndexMismatchError(
-                f"index {folder} does not match the current settings ("
-                + "; ".join(diffs)
-                + f"). Rebuild it with: assistant index DOCS --name {folder.name} --rebuild"
-            )
+                f"index {folder} does not match the current settings (" + "; ".join(diffs) + f"). {rebuild}")
+    entry = manifest.get("store")
+    if not isinstance(entry, dict):
+        raise IndexMismatchError(f"index {folder} names no vector store (an older layout). {rebuild}")
+    settings = settings or _settings_for(folder)
+    dense = backend(str(entry.get("kind"))).open(entry, folder, settings)
     docs = [Document(**json.loads(line)) for line in (folder / "documents.jsonl").open(encoding="utf-8")]
     chunks = [Chunk(**json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8")]
-    dense = FaissStore.load(folder / "dense.faiss")
     bm25 = BM25Index.load(folder / "bm25", len(chunks))
-    if len(dense) != len(chunks):
+    if len(dense) < len(chunks):
         raise IndexMismatchError(
-            f"index {folder} is damaged ({len(dense)} vectors for {len(chunks)} chunks). "
-            f"Rebuild it with: assistant index DOCS --name {folder.name} --rebuild"
-        )
+            f"index {folder} is damaged ({len(dense)} vectors for {len(chunks)} chunks). {rebuild}")
     return Index(manifest, {d.doc_id: d for d in docs}, chunks, dense, bm25)
+
+
+def open_or_build(docs: Sequence[Document], name: str, embedder: Embedder, settings: Settings,
+                  rebuild: bool = False) -> Update:
+    """The index ``name`` over exactly ``docs``: reused when it already is, updated
+    incrementally when documents were added or removed, built anew when forced or
+    when the settings changed what an index contains (embedder, chunking, store)."""
+    folder = settings.index_root / name
+    expected = expected_manifest(settings, embedder.name, embedder.dim)
+    manifest = read_manifest(folder)
+    same_store = manifest is not None and (manifest.get("store") or {}).get("kind") == settings.store
+    if not rebuild and manifest is not None and same_store and not mismatch(manifest, expected):
+        try:
+            index = load_index(folder, expected, settings)
+        except IndexMismatchError as exc:
+            logger.warning("rebuilding %s: %s", folder, exc)
+        else:
+            if manifest.get("corpus_fingerprint") == fingerprint_documents(docs):
+                logger.info("reusing index %s", folder)
+                return Update(index, 0, 0, 0, reused=True, rebuilt=False)
+            return update_index(index, docs, embedder, settings, folder)
+    store = backend(settings.store)
+    keep = [str((manifest or {}).get("store", {}).get("collection", ""))]
+    dropped = store.drop_orphans(name, keep, settings)
+    if dropped:
+        logger.info("dropped %d leftovers of crashed builds of %s", len(dropped), name)
+    index, computed = build_index(docs, embedder, settings, name)
+    save_index(index, folder)
+    return Update(index, computed, len(docs), 0, reused=False, rebuilt=True)
+
+
+def open_index(name: str, embedder: Embedder, settings: Settings) -> Index:
+    """Load the built index ``name``, refusing one built with other embedder/chunking settings."""
+    folder = settings.index_root / name
+    return load_index(folder, expected_manifest(settings, embedder.name, embedder.dim), settings)

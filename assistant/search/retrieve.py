@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 (jieba) fused by reciprocal rank.
+"""Hybrid retrieval: dense (any vector store) and BM25 (jieba) fused by reciprocal rank.
 
 A question may be searched in several phrasings (e.g. an English question and
 its Chinese translation); every phrasing's dense and BM25 rankings go into the
@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Literal
 
 from ..ingest.normalize import normalize
 from ..settings import Settings
 from ..types import Embedder, Hit, Vector
 from .index import Index
 
-MODES = ("hybrid", "dense", "bm25")
-Ranking = list[tuple[int, float]]
+SearchMode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
+Ranking = list[tuple[int, float]]  # (row in Index.chunks, score), best first
 
 
 def rrf_fuse(rankings: Sequence[tuple[Ranking, float]], k: int, rrf_k: int) -> list[tuple[int, float]]:
@@ -66,7 +68,13 @@ class Retriever:
                 self._query_cache.popitem(last=False)
         return vec
 
-    def search(self, query: str | Sequence[str], k: int | None = None, mode: str = "hybrid",
+    def _dense(self, query: str, n: int) -> Ranking:
+        """Dense ranking as (row, score); ids the index no longer lists are skipped."""
+        rows = self.index.rows
+        return [(rows[cid], sc) for cid, sc in self.index.dense.search(self._embed_query(query), n)
+                if cid in rows]
+
+    def search(self, query: str | Sequence[str], k: int | None = None, mode: SearchMode = "hybrid",
                settings: Settings | None = None) -> list[Hit]:
         """Top ``k`` chunks for ``query`` (one string or several phrasings) by ``mode``.
 
@@ -79,7 +87,7 @@ class Retriever:
         k = k or s.top_k
         queries = [normalize(q) for q in ([query] if isinstance(query, str) else query) if q.strip()]
         n = max(s.candidates, k)
-        dense = [self.index.dense.search(self._embed_query(q), n) for q in queries] if mode != "bm25" else []
+        dense = [self._dense(q, n) for q in queries] if mode != "bm25" else []
         bm25 = [self.index.bm25.search(q, n) for q in queries] if mode != "dense" else []
         weighted = [(r, s.dense_weight) for r in dense] + [(r, s.bm25_weight) for r in bm25]
         fused = rrf_fuse(weighted, k, s.rrf_k)

@@ -1,0 +1,67 @@
+"""Build an index in a child process that stops at a chosen point and waits to be killed.
+
+``python crash_build.py INDEX_ROOT DOCS STORE POINT MARKER``: POINT is where the
+build pauses (``embed``: embedding the chunks; ``store``: vectors written to the
+store; ``folder``: the new index folder half written); the script creates
+MARKER there and sleeps, so the test can SIGKILL it at that point. POINT
+``none`` runs the build to the end.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fakes import EchoGenerator, HashEmbedder  # noqa: E402
+
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.search import index as index_module  # noqa: E402
+from assistant.search.stores import FaissStore, MilvusStore  # noqa: E402
+
+
+def pause(marker: Path) -> None:
+    marker.write_text("here", encoding="utf-8")
+    time.sleep(600)
+
+
+def main() -> None:
+    root, docs, store, point, marker = sys.argv[1:6]
+    marker_path = Path(marker)
+    embedder = HashEmbedder()
+    if point == "embed":
+        original = embedder.embed_documents
+
+        def slow(texts):  # type: ignore[no-untyped-def]
+            pause(marker_path)
+            return original(texts)
+
+        embedder.embed_documents = slow  # type: ignore[method-assign]
+    elif point == "store":
+        for cls in (FaissStore, MilvusStore):
+            add = cls.add
+
+            def add_then_pause(self, ids, vectors, _add=add):  # type: ignore[no-untyped-def]
+                _add(self, ids, vectors)
+                pause(marker_path)
+
+            cls.add = add_then_pause  # type: ignore[method-assign]
+    elif point == "folder":
+        write_jsonl = index_module._write_jsonl
+
+        def write_then_pause(path, rows):  # type: ignore[no-untyped-def]
+            write_jsonl(path, rows)
+            if path.name == "chunks.jsonl":
+                pause(marker_path)
+
+        index_module._write_jsonl = write_then_pause  # type: ignore[assignment]
+    settings = Settings(index_root=Path(root), progress=False, store=store)  # type: ignore[arg-type]
+    bot = Assistant(settings, embedder=embedder, generator=EchoGenerator())
+    report = bot.index([Path(docs)], name="kb", rebuild=True)
+    print(report.chunks)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""SIGKILL during a build leaves the previous index loadable and answering, on both stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fakes import EchoGenerator, HashEmbedder
+from helpers import write_docs
+
+from assistant import Assistant, Settings
+from assistant.search.stores.milvus import close_clients
+
+HERE = Path(__file__).resolve().parent
+DOCS = {
+    "fund.txt": "广西人工智能产业基金\n今年2月，广西设立规模100亿元的人工智能产业基金。基金重点投向算力、模型和应用。",
+    "center.txt": "南A中心\n中国—东盟人工智能创新合作中心又被称为南A中心，首批16家东盟企业签约入驻。",
+}
+PORT = "北部湾港口\n北部湾港今年集装箱吞吐量突破900万标准箱，同比增长百分之十二。"
+
+
+def _build(root: Path, docs: Path, store: str, point: str, marker: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, str(HERE / "crash_build.py"), str(root), str(docs), store,
+                             point, str(marker)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _kill_at_marker(proc: subprocess.Popen[str], marker: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended before its kill point: {proc.stderr.read() if proc.stderr else ''}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the build never reached its kill point")
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("point", ["embed", "store", "folder"])
+def test_sigkill_during_rebuild_keeps_previous_index(tmp_settings: Settings, tmp_path: Path,
+                                                     point: str) -> None:
+    docs = write_docs(tmp_path / "docs", DOCS)
+    root = tmp_settings.index_root
+    first = _build(root, docs, tmp_settings.store, "none", tmp_path / "unused")
+    assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
+    manifest_before = (root / "kb" / "manifest.json").read_text(encoding="utf-8")
+
+    (docs / "port.txt").write_text(PORT, encoding="utf-8")
+    marker = tmp_path / f"at-{point}"
+    _kill_at_marker(_build(root, docs, tmp_settings.store, point, marker), marker)
+
+    # The previous index is still there, loads and answers.
+    assert (root / "kb" / "manifest.json").read_text(encoding="utf-8") == manifest_before
+    bot = Assistant(tmp_settings, embedder=HashEmbedder(), generator=EchoGenerator())
+    bot.load("kb")
+    answer = bot.ask("广西人工智能产业基金规模是多少？")
+    assert "100亿元" in answer.text and not answer.refused
+    close_clients()  # milvus-lite serves a file to one process at a time
+
+    # The next run finishes the job and leaves nothing behind.
+    again = _build(root, docs, tmp_settings.store, "none", tmp_path / "unused")
+    assert again.wait(timeout=120) == 0, again.stderr.read() if again.stderr else ""
+    leftovers = [p.name for p in root.iterdir() if p.name.startswith(".kb.")]
+    assert leftovers == []
+    manifest = json.loads((root / "kb" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["documents"] == 3
+    if tmp_settings.store == "milvus":
+        from assistant.search.stores.milvus import client, resolve_uri
+
+        collections = [c for c in client(resolve_uri("", tmp_settings)).list_collections()
+                       if c.startswith("i_kb__")]
+        assert collections == [manifest["store"]["collection"]]  # the crashed build's is gone
+        close_clients()
