@@ -8,7 +8,7 @@ test:
 
 lint:
 	.venv/bin/ruff check assistant tests eval
-	.venv/bin/mypy assistant
+	.venv/bin/mypy assistant tests eval
 
 eval:
 	.venv/bin/assistant eval eval/gold/corpus.jsonl --docs ../shared/corpus --out eval/runs/corpus-default

@@ -34,7 +34,7 @@ def main() -> None:
     if point == "embed":
         original = embedder.embed_documents
 
-        def slow(texts):  # type: ignore[no-untyped-def]
+        def slow(texts):
             pause(marker_path)
             return original(texts)
 
@@ -43,7 +43,7 @@ def main() -> None:
         for cls in (FaissStore, MilvusStore):
             add = cls.add
 
-            def add_then_pause(self, ids, vectors, _add=add):  # type: ignore[no-untyped-def]
+            def add_then_pause(self, ids, vectors, _add=add):
                 _add(self, ids, vectors)
                 pause(marker_path)
 
@@ -51,13 +51,14 @@ def main() -> None:
     elif point == "folder":
         write_jsonl = index_module._write_jsonl
 
-        def write_then_pause(path, rows):  # type: ignore[no-untyped-def]
+        def write_then_pause(path, rows):
             write_jsonl(path, rows)
             if path.name == "chunks.jsonl":
                 pause(marker_path)
 
-        index_module._write_jsonl = write_then_pause  # type: ignore[assignment]
-    settings = Settings(index_root=Path(root), progress=False, store=store)  # type: ignore[arg-type]
+        index_module._write_jsonl = write_then_pause
+    kind, uri = Settings.parse_store(store)
+    settings = Settings(index_root=Path(root), progress=False, store=kind, milvus_uri=uri)
     bot = Assistant(settings, embedder=embedder, generator=EchoGenerator())
     report = bot.index([Path(docs)], name="kb", rebuild=True)
     print(report.chunks)

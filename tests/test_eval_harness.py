@@ -125,6 +125,6 @@ def test_cli_half_keeps_only_that_half(
         assert harness.run_cli(args, tmp_settings) == 0
         ids = [json.loads(line)["id"] for line in (out / "results.jsonl").read_text(
             encoding="utf-8").splitlines()]
-        assert ids == [r["id"] for r in GOLD if half_of(r["id"]) == half]
+        assert ids == [r["id"] for r in GOLD if half_of(str(r["id"])) == half]
         assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["config"]["half"] == half
     capsys.readouterr()

@@ -105,7 +105,7 @@ def test_schema_and_allowed_values(gold: list[dict]) -> None:
         assert not missing, f"{rid}: missing keys {missing}"
         extra = row.keys() - REQUIRED_KEYS - OPTIONAL_KEYS
         assert not extra, f"{rid}: unexpected keys {extra}"
-        assert re.fullmatch(r"c\d{3,}", rid), f"bad id {rid!r}"
+        assert isinstance(rid, str) and re.fullmatch(r"c\d{3,}", rid), f"bad id {rid!r}"
         assert isinstance(row["question"], str) and row["question"].strip(), rid
         assert row["type"] in TYPES, f"{rid}: bad type {row['type']!r}"
         assert row["lang"] in LANGS, f"{rid}: bad lang {row['lang']!r}"

@@ -9,7 +9,7 @@ import pytest
 from fakes import EchoGenerator
 from helpers import write_docs
 
-from assistant import Assistant, IndexMismatchError, InputError, Settings
+from assistant import Answer, Assistant, IndexMismatchError, InputError, Settings
 from assistant.search.index import load_index
 from assistant.search.retrieve import rrf_fuse
 
@@ -96,7 +96,8 @@ def test_stream_yields_pieces_then_answer(bot: Assistant, docs_dir: Path) -> Non
     bot.index([docs_dir])
     items = list(bot.stream("南A中心首批有多少家企业入驻？"))
     assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
-    assert items[-1].citations[0].source.endswith("center.txt")
+    final = items[-1]
+    assert isinstance(final, Answer) and final.citations[0].source.endswith("center.txt")
 
 
 def test_refusal_sets_flag_and_drops_citations(bot: Assistant, docs_dir: Path) -> None:
@@ -136,7 +137,7 @@ class _Translator(EchoGenerator):
 
     table = {"How big is Guangxi's AI industry fund?": "广西人工智能产业基金规模是多少？"}
 
-    def stream_chat(self, messages, max_tokens, ban_first=""):  # type: ignore[no-untyped-def]
+    def stream_chat(self, messages, max_tokens, ban_first=""):
         if messages[0]["content"].startswith("Translate"):
             yield self.table.get(messages[-1]["content"], "")
             return

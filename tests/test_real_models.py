@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Answer, Assistant, Settings
 from assistant.evaluation.metrics import normalize_answer
 from assistant.models import get_spec, is_installed
 
@@ -117,6 +117,7 @@ def test_streaming_delivers_first_token_before_the_end(real_bot: Assistant) -> N
     items = list(real_bot.stream("南A中心首批有多少家东盟企业签约入驻？"))
     pieces = [i for i in items if isinstance(i, str)]
     final = items[-1]
+    assert isinstance(final, Answer)
     assert len(pieces) >= 2
     assert final.timings["first_token"] < final.timings["total"]
     assert "16" in final.text

@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from tqdm import tqdm
 
@@ -107,7 +107,10 @@ def load_evalset(folder: Path, questions_file: str = "questions.jsonl") -> tuple
     return docs, items
 
 
-def ci_slice(items: Sequence[GoldItem]) -> list[GoldItem]:
+T = TypeVar("T")
+
+
+def ci_slice(items: Sequence[T]) -> list[T]:
     """The 20-question CI slice of a gold set: ``items[8::11][:20]``.
 
     Every 11th question starting at the 9th: a systematic sample across
