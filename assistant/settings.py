@@ -14,6 +14,8 @@ CALIBRATION_PATH = PROJECT_ROOT / "assistant" / "answer" / "calibration.json"
 Language = Literal["auto", "zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("auto", "zh", "en")
 StoreKind = Literal["faiss", "milvus"]
+RerankerName = Literal["none", "coverage"]
+RERANKER_NAMES: tuple[RerankerName, ...] = ("none", "coverage")
 STORE_KINDS: tuple[StoreKind, ...] = ("faiss", "milvus")
 
 
@@ -67,6 +69,10 @@ class Settings:
     rrf_k: int = 20
     dense_weight: float = 1.0
     bm25_weight: float = 3.0
+    # Reranker of the fused candidates (assistant/search/rerank.py), and how many
+    # fused candidates it sees before the top_k are kept.
+    reranker: RerankerName = "none"
+    rerank_depth: int = 20
 
     # Answering (assistant/answer/).
     evidence_tokens: int = 200  # prompt budget for the evidence sentences
@@ -91,10 +97,12 @@ class Settings:
         problems = []
         if self.language not in LANGUAGES:
             problems.append(f"language must be one of {LANGUAGES}, not {self.language!r}")
+        if self.reranker not in RERANKER_NAMES:
+            problems.append(f"reranker must be one of {RERANKER_NAMES}, not {self.reranker!r}")
         if self.store not in STORE_KINDS:
             problems.append(f"store must be one of {STORE_KINDS}, not {self.store!r}")
         for name in ("top_k", "candidates", "evidence_tokens", "evidence_sentences",
-                     "max_answer_tokens", "chunk_size", "n_threads", "n_ctx"):
+                     "max_answer_tokens", "chunk_size", "n_threads", "n_ctx", "rerank_depth"):
             if int(getattr(self, name)) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.dense_weight < 0 or self.bm25_weight < 0 or self.dense_weight + self.bm25_weight == 0:

@@ -57,7 +57,8 @@ class Chunk:
 class Hit:
     """A retrieved chunk with the evidence for its rank.
 
-    Ranks are 1-based and ``None`` where that search path did not return the chunk.
+    Ranks are 1-based and ``None`` where that search path did not return the chunk;
+    ``score`` is the fused score, ``rerank_score`` the reranker's.
     """
 
     chunk: Chunk
@@ -66,6 +67,7 @@ class Hit:
     bm25_score: float | None = None
     dense_rank: int | None = None
     bm25_rank: int | None = None
+    rerank_score: float | None = None  # set by the reranker (assistant.search.rerank)
 
 
 @dataclass(frozen=True)

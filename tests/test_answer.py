@@ -11,9 +11,10 @@ from fakes import EchoGenerator, HashEmbedder
 
 from assistant import Assistant, Settings
 from assistant.answer.answerability import Calibration, Signals
-from assistant.answer.evidence import QuestionKind, key_terms, question_kind, select_evidence
+from assistant.answer.evidence import QuestionKind, question_kind, select_evidence
 from assistant.answer.ground import adds_nothing, is_grounded, unsupported_facts
 from assistant.errors import InputError
+from assistant.search.terms import key_terms
 from assistant.types import Chunk, Hit
 
 

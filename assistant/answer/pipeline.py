@@ -20,11 +20,12 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
 from ..types import Answer, Citation, Document, Generator, Hit
 from .answerability import Calibration, Signals
 from .cite import verify
-from .evidence import MAX_TERM_WEIGHT, Evidence, select_evidence, source_span
+from .evidence import Evidence, select_evidence, source_span
 from .ground import drop_meta, is_grounded
 from .language import localize_answer, question_script, to_script
 from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal

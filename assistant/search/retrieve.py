@@ -15,6 +15,7 @@ from ..ingest.normalize import normalize
 from ..settings import Settings
 from ..types import Embedder, Hit, Vector
 from .index import Index
+from .rerank import RERANKERS
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
@@ -85,20 +86,24 @@ class Retriever:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         s = settings or self.settings
         k = k or s.top_k
-        queries = [normalize(q) for q in ([query] if isinstance(query, str) else query) if q.strip()]
+        raw = [query] if isinstance(query, str) else list(query)
+        queries = [normalize(q) for q in raw if q.strip()]
         n = max(s.candidates, k)
         dense = [self._dense(q, n) for q in queries] if mode != "bm25" else []
         bm25 = [self.index.bm25.search(q, n) for q in queries] if mode != "dense" else []
         weighted = [(r, s.dense_weight) for r in dense] + [(r, s.bm25_weight) for r in bm25]
-        fused = rrf_fuse(weighted, k, s.rrf_k)
+        fused = rrf_fuse(weighted, max(k, s.rerank_depth), s.rrf_k)
         d_rank, d_score = _first_ranks(dense)
         b_rank, b_score = _first_ranks(bm25)
         if mode != "hybrid" and len(queries) == 1:
             # A single path keeps its own scores (inner product or BM25) as the score.
             single = (dense or bm25)[0][:k]
             fused = [(row, sc) for row, sc in single]
-        return [
+        hits = [
             Hit(chunk=self.index.chunks[row], score=score, dense_score=d_score.get(row),
                 bm25_score=b_score.get(row), dense_rank=d_rank.get(row), bm25_rank=b_rank.get(row))
             for row, score in fused
         ]
+        if mode != "hybrid":  # a single path is shown as it ranks
+            return hits[:k]
+        return RERANKERS[s.reranker].rerank([q for q in raw if q.strip()], hits)[:k]

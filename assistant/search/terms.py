@@ -1,0 +1,54 @@
+"""The key terms of a question: what the evidence for it must contain.
+
+jieba words of the normalised question minus question words and function words,
+each weighted by length (a specific term such as 人工智能产业基金 counts more
+than 发展). Evidence selection, answerability and the coverage reranker all
+measure a text by the weighted share of these terms it contains.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..ingest.normalize import normalize
+from .lexical import STOPWORDS, word_tokens
+
+# Words that only say *what kind* of answer is wanted; they never occur in the evidence.
+QUESTION_WORDS = frozenset(
+    "多少 几 几个 几家 几年 哪 哪个 哪些 哪家 哪里 哪儿 哪年 哪一年 哪天 哪一天 何时 何地 什么 谁 为何 为什么 "
+    "怎么 怎样 如何 是否 是不是 吗 呢 请问 报道 文中 文章 资料 根据 提到 介绍 其中 分别 多大 多长 多高 多久 "
+    "what which who whom whose when where why how many much does did do is are was were the a an "
+    "of to in on for by and or with according report article mentioned".split()
+)
+
+MAX_TERM_WEIGHT = 4.0  # a term's weight is its length in characters, capped here
+LATIN_CHARS_PER_WEIGHT = 3.0  # an English word of 3 letters weighs like one Chinese character
+
+
+def _weight(term: str) -> float:
+    if re.fullmatch(r"[0-9a-z.\-]+", term):
+        return min(MAX_TERM_WEIGHT, max(1.0, len(term) / LATIN_CHARS_PER_WEIGHT))
+    return min(MAX_TERM_WEIGHT, float(len(term)))
+
+
+def key_terms(question: str) -> dict[str, float]:
+    """The question's content words (normalised) with their weights.
+
+    Numbers and years in the question are kept (``2023年`` must match the
+    evidence); question words and function words are dropped.
+    """
+    terms: dict[str, float] = {}
+    for tok in word_tokens(normalize(question)):
+        if tok in STOPWORDS or tok in QUESTION_WORDS or len(tok) < 2 and not tok.isdigit():
+            continue
+        terms[tok] = _weight(tok)
+    return terms
+
+
+def term_coverage(terms: dict[str, float], text: str) -> float:
+    """Weighted share of ``terms`` that occur in ``text`` (normalised); 1.0 with no terms."""
+    total = sum(terms.values())
+    if not total:
+        return 1.0
+    norm = normalize(text).lower()
+    return sum(w for t, w in terms.items() if t in norm) / total
