@@ -17,6 +17,8 @@ StoreKind = Literal["faiss", "milvus"]
 RerankerName = Literal["none", "coverage"]
 RERANKER_NAMES: tuple[RerankerName, ...] = ("none", "coverage")
 STORE_KINDS: tuple[StoreKind, ...] = ("faiss", "milvus")
+LexicalKind = Literal["bm25s", "milvus"]
+LEXICAL_KINDS: tuple[LexicalKind, ...] = ("bm25s", "milvus")
 
 
 def _default_cache() -> Path:
@@ -57,6 +59,9 @@ class Settings:
     # milvus_uri is "", else a Milvus server ("milvus://host:19530" or "http://...").
     store: StoreKind = "faiss"
     milvus_uri: str = ""
+    # The BM25 side: "bm25s" files in the index folder, or "milvus" full-text search
+    # (jieba analyzer) beside the vectors, so a server deployment keeps no local files.
+    lexical: LexicalKind = "bm25s"
     hnsw_threshold: int = 200_000  # exact inner product below this many chunks
 
     # Retrieval.
@@ -99,6 +104,8 @@ class Settings:
             problems.append(f"language must be one of {LANGUAGES}, not {self.language!r}")
         if self.reranker not in RERANKER_NAMES:
             problems.append(f"reranker must be one of {RERANKER_NAMES}, not {self.reranker!r}")
+        if self.lexical not in LEXICAL_KINDS:
+            problems.append(f"lexical must be one of {LEXICAL_KINDS}, not {self.lexical!r}")
         if self.store not in STORE_KINDS:
             problems.append(f"store must be one of {STORE_KINDS}, not {self.store!r}")
         for name in ("top_k", "candidates", "evidence_tokens", "evidence_sentences",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -176,3 +177,36 @@ class VectorStore(Protocol):
         ...
 
     def __len__(self) -> int: ...
+
+
+@runtime_checkable
+class LexicalIndex(Protocol):
+    """Keyword (BM25) search over chunk texts, keyed by chunk id.
+
+    Implementations are chosen by ``kind`` from ``LEXICAL``
+    (``assistant.search.stores``): ``bm25s`` files in the index folder, or
+    Milvus full-text search.
+    """
+
+    kind: str
+    external: bool  # True when the data lives outside the index folder
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Return up to ``k`` (chunk id, BM25 score) pairs, best first."""
+        ...
+
+    def updated(self, chunks: Sequence[Chunk], added: Sequence[Chunk]) -> LexicalIndex:
+        """The index over all current ``chunks``, of which ``added`` are new."""
+        ...
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove chunks by id (called after the index folder stopped listing them)."""
+        ...
+
+    def describe(self) -> dict[str, object]:
+        """What the index manifest records to open this index again."""
+        ...
+
+    def persist(self, folder: Path) -> None:
+        """Write or flush (files go into ``folder``, the index folder being written)."""
+        ...

@@ -14,7 +14,7 @@ from fakes import EchoGenerator, HashEmbedder  # noqa: E402
 # A skipped real-model or browser test fails under CI (tests/real_components.py).
 pytest_plugins = ["real_components"]
 
-from assistant.settings import STORE_KINDS, Settings  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -29,11 +29,16 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
-@pytest.fixture(params=STORE_KINDS)
+# (vector store, lexical index): FAISS + bm25s files (the default), and a real
+# milvus-lite file in the temporary folder holding the vectors, then both sides.
+STORE_SETUPS = [("faiss", "bm25s"), ("milvus", "bm25s"), ("milvus", "milvus")]
+
+
+@pytest.fixture(params=STORE_SETUPS, ids=["faiss", "milvus", "milvus-bm25"])
 def tmp_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings over a temporary index root, once per vector store (FAISS and a real
-    milvus-lite file in the temporary folder)."""
-    return Settings(index_root=tmp_path / "index", progress=False, store=request.param)
+    """Settings over a temporary index root, once per store setup."""
+    store, lexical = request.param
+    return Settings(index_root=tmp_path / "index", progress=False, store=store, lexical=lexical)
 
 
 @pytest.fixture()

@@ -1,6 +1,6 @@
 """Build an index in a child process that stops at a chosen point and waits to be killed.
 
-``python crash_build.py INDEX_ROOT DOCS STORE POINT MARKER``: POINT is where the
+``python crash_build.py INDEX_ROOT DOCS STORE LEXICAL POINT MARKER``: POINT is where the
 build pauses (``embed``: embedding the chunks; ``store``: vectors written to the
 store; ``folder``: the new index folder half written); the script creates
 MARKER there and sleeps, so the test can SIGKILL it at that point. POINT
@@ -28,7 +28,7 @@ def pause(marker: Path) -> None:
 
 
 def main() -> None:
-    root, docs, store, point, marker = sys.argv[1:6]
+    root, docs, store, lexical, point, marker = sys.argv[1:7]
     marker_path = Path(marker)
     embedder = HashEmbedder()
     if point == "embed":
@@ -58,7 +58,9 @@ def main() -> None:
 
         index_module._write_jsonl = write_then_pause
     kind, uri = Settings.parse_store(store)
-    settings = Settings(index_root=Path(root), progress=False, store=kind, milvus_uri=uri)
+    lexical_kind = "milvus" if lexical == "milvus" else "bm25s"
+    settings = Settings(index_root=Path(root), progress=False, store=kind, milvus_uri=uri,
+                        lexical=lexical_kind)
     bot = Assistant(settings, embedder=embedder, generator=EchoGenerator())
     report = bot.index([Path(docs)], name="kb", rebuild=True)
     print(report.chunks)

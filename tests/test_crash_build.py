@@ -25,9 +25,10 @@ DOCS = {
 PORT = "北部湾港口\n北部湾港今年集装箱吞吐量突破900万标准箱，同比增长百分之十二。"
 
 
-def _build(root: Path, docs: Path, store: str, point: str, marker: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, str(HERE / "crash_build.py"), str(root), str(docs), store,
-                             point, str(marker)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _build(settings: Settings, docs: Path, point: str, marker: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, str(HERE / "crash_build.py"), str(settings.index_root),
+                             str(docs), settings.store, settings.lexical, point, str(marker)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _kill_at_marker(proc: subprocess.Popen[str], marker: Path, timeout: float = 60.0) -> None:
@@ -48,13 +49,13 @@ def test_sigkill_during_rebuild_keeps_previous_index(tmp_settings: Settings, tmp
                                                      point: str) -> None:
     docs = write_docs(tmp_path / "docs", DOCS)
     root = tmp_settings.index_root
-    first = _build(root, docs, tmp_settings.store, "none", tmp_path / "unused")
+    first = _build(tmp_settings, docs, "none", tmp_path / "unused")
     assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
     manifest_before = (root / "kb" / "manifest.json").read_text(encoding="utf-8")
 
     (docs / "port.txt").write_text(PORT, encoding="utf-8")
     marker = tmp_path / f"at-{point}"
-    _kill_at_marker(_build(root, docs, tmp_settings.store, point, marker), marker)
+    _kill_at_marker(_build(tmp_settings, docs, point, marker), marker)
 
     # The previous index is still there, loads and answers.
     assert (root / "kb" / "manifest.json").read_text(encoding="utf-8") == manifest_before
@@ -65,7 +66,7 @@ def test_sigkill_during_rebuild_keeps_previous_index(tmp_settings: Settings, tmp
     close_clients()  # milvus-lite serves a file to one process at a time
 
     # The next run finishes the job and leaves nothing behind.
-    again = _build(root, docs, tmp_settings.store, "none", tmp_path / "unused")
+    again = _build(tmp_settings, docs, "none", tmp_path / "unused")
     assert again.wait(timeout=120) == 0, again.stderr.read() if again.stderr else ""
     leftovers = [p.name for p in root.iterdir() if p.name.startswith(".kb.")]
     assert leftovers == []
@@ -76,5 +77,6 @@ def test_sigkill_during_rebuild_keeps_previous_index(tmp_settings: Settings, tmp
 
         collections = [c for c in client(resolve_uri("", tmp_settings)).list_collections()
                        if c.startswith("i_kb__")]
-        assert collections == [manifest["store"]["collection"]]  # the crashed build's is gone
+        named = {manifest[part].get("collection") for part in ("store", "lexical")} - {None}
+        assert sorted(collections) == sorted(named)  # the crashed build's are gone
         close_clients()

@@ -90,18 +90,23 @@ def test_documents_are_added_and_removed_without_reembedding(bot: Assistant, tmp
     assert first.added == 2 and first.embedded == first.chunks
     manifest = json.loads((first.path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["store"]["kind"] == bot.settings.store
+    assert manifest["lexical"]["kind"] == bot.settings.lexical
+    assert (first.path / "bm25").is_dir() == (bot.settings.lexical == "bm25s")
 
     (docs / "port.txt").write_text(PORT, encoding="utf-8")
     grown = bot.index([docs], name="kb")
     assert (grown.added, grown.removed, grown.reused) == (1, 0, False)
     assert grown.embedded == grown.chunks - first.chunks  # only the new document's chunks
-    assert bot.search("北部湾港集装箱吞吐量", k=1)[0].chunk.source.endswith("port.txt")
+    for mode in ("hybrid", "bm25", "dense"):
+        assert bot.search("北部湾港集装箱吞吐量", k=1, mode=mode)[0].chunk.source.endswith("port.txt")
 
     (docs / "center.txt").unlink()
     shrunk = bot.index([docs], name="kb")
     assert (shrunk.added, shrunk.removed, shrunk.embedded) == (0, 1, 0)
-    sources = {h.chunk.source for h in bot.search("南A中心东盟企业入驻", k=10)}
-    assert sources and not any(s.endswith("center.txt") for s in sources)
+    for mode in ("hybrid", "bm25"):
+        sources = {h.chunk.source for h in bot.search("南A中心东盟企业入驻", k=10, mode=mode)}
+        assert not any(s.endswith("center.txt") for s in sources)
+    assert bot.search("人工智能产业基金", k=1, mode="bm25")[0].chunk.source.endswith("fund.txt")
     assert len(bot.current_index.dense) == shrunk.chunks  # type: ignore[union-attr]
 
     # A fresh process opens the updated index with the same store and answers from it.

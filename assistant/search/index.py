@@ -6,7 +6,8 @@ An index folder is plain files and describes itself::
                      and ``store``: which vector store holds the vectors and where
     documents.jsonl  every Document (original text, for showing citations)
     chunks.jsonl     every Chunk, in row order of the BM25 index
-    bm25/            bm25s files over jieba tokens of the normalised chunk text
+    bm25/            bm25s files over jieba tokens of the normalised chunk text,
+                     when the lexical side is ``bm25s`` (``lexical`` in the manifest)
     dense.faiss, dense_ids.json   the vectors, when the store is ``faiss``
 
 Vectors are tied to chunks by chunk id, never by row, so documents can be added
@@ -34,10 +35,9 @@ from ..files import replace_folder
 from ..ingest.chunk import chunk_document
 from ..ingest.clean import clean
 from ..settings import Settings
-from ..types import Chunk, Document, Embedder
+from ..types import Chunk, Document, Embedder, LexicalIndex
 from .embed import EmbeddingCache
-from .lexical import BM25Index
-from .stores import PersistentStore, backend
+from .stores import LexicalBackend, PersistentStore, StoreBackend, backend, lexical_backend
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Index:
     documents: dict[str, Document]
     chunks: list[Chunk]
     dense: PersistentStore
-    bm25: BM25Index
+    lexical: LexicalIndex
     rows: dict[str, int] = field(init=False, repr=False)  # chunk id -> row in ``chunks``
 
     def __post_init__(self) -> None:
@@ -116,9 +116,8 @@ def _embed(chunks: Sequence[Chunk], embedder: Embedder, settings: Settings) -> t
 
 
 def _assemble(base: dict[str, Any], docs: Sequence[Document], chunks: list[Chunk],
-              dense: PersistentStore) -> Index:
-    """An ``Index`` over ``chunks`` (BM25 rebuilt: seconds even at 100k chunks) with its manifest."""
-    bm25 = BM25Index.build([c.search_text for c in chunks])
+              dense: PersistentStore, lexical: LexicalIndex) -> Index:
+    """An ``Index`` over ``chunks`` with its manifest."""
     manifest = dict(base)
     manifest.update(
         corpus_fingerprint=fingerprint_documents(docs),
@@ -127,7 +126,7 @@ def _assemble(base: dict[str, Any], docs: Sequence[Document], chunks: list[Chunk
         chunks=len(chunks),
         sources=sorted(d.source for d in docs),
     )
-    return Index(manifest, {d.doc_id: d for d in docs}, chunks, dense, bm25)
+    return Index(manifest, {d.doc_id: d for d in docs}, chunks, dense, lexical)
 
 
 def build_index(docs: Sequence[Document], embedder: Embedder, settings: Settings,
@@ -138,9 +137,10 @@ def build_index(docs: Sequence[Document], embedder: Embedder, settings: Settings
     vectors, computed = _embed(chunks, embedder, settings)
     dense = backend(settings.store).create(embedder.dim, name, settings, len(chunks))
     dense.add([c.chunk_id for c in chunks], vectors)
+    lexical = lexical_backend(settings.lexical).create(chunks, name, settings)
     base = expected_manifest(settings, embedder.name, embedder.dim)
     base["name"] = name
-    return _assemble(base, docs, chunks, dense), computed
+    return _assemble(base, docs, chunks, dense, lexical), computed
 
 
 def update_index(index: Index, docs: Sequence[Document], embedder: Embedder, settings: Settings,
@@ -163,10 +163,12 @@ def update_index(index: Index, docs: Sequence[Document], embedder: Embedder, set
     dense.add([c.chunk_id for c in new_chunks], vectors)
     if not dense.external:
         dense.delete(stale)
-    updated = _assemble(index.manifest, documents, kept + new_chunks, dense)
+    chunks = kept + new_chunks
+    updated = _assemble(index.manifest, documents, chunks, dense, index.lexical.updated(chunks, new_chunks))
     save_index(updated, folder)
     if dense.external:
         dense.delete(stale)  # only after the folder stopped listing them
+    updated.lexical.delete(stale)
     logger.info("updated index %s: %d documents added, %d removed, %d chunks embedded",
                 folder, len(added), len(gone_ids), computed)
     return Update(updated, computed, len(added), len(gone_ids), reused=False, rebuilt=False)
@@ -181,24 +183,25 @@ def _write_jsonl(path: Path, rows: Sequence[Any]) -> None:
 def save_index(index: Index, folder: Path) -> None:
     """Write ``index`` to ``folder`` atomically (built beside it, then renamed); then
     release the store a replaced build used, if it was another one."""
-    previous = read_manifest(folder)
+    previous = read_manifest(folder) or {}
     index.manifest["store"] = index.dense.describe()
+    index.manifest["lexical"] = index.lexical.describe()
 
     def write(tmp: Path) -> None:
         _write_jsonl(tmp / "documents.jsonl", list(index.documents.values()))
         _write_jsonl(tmp / "chunks.jsonl", index.chunks)
         index.dense.persist(tmp)
-        (tmp / "bm25").mkdir()
-        index.bm25.save(tmp / "bm25")
+        index.lexical.persist(tmp)
         # The manifest goes last: a folder without one is never loadable.
         (tmp / "manifest.json").write_text(
             json.dumps(index.manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
 
     replace_folder(folder, write)
-    old = (previous or {}).get("store")
-    if isinstance(old, dict) and _identity(old) != _identity(index.manifest["store"]):
-        _release(old, folder)
+    for part, find in (("store", backend), ("lexical", lexical_backend)):
+        old = previous.get(part)
+        if isinstance(old, dict) and _identity(old) != _identity(index.manifest[part]):
+            _release(find(str(old.get("kind"))), old, folder)
 
 
 def _identity(entry: dict[str, Any]) -> tuple[object, ...]:
@@ -206,11 +209,11 @@ def _identity(entry: dict[str, Any]) -> tuple[object, ...]:
     return entry.get("kind"), entry.get("uri"), entry.get("collection"), entry.get("file")
 
 
-def _release(entry: dict[str, Any], folder: Path) -> None:
+def _release(part: StoreBackend | LexicalBackend, entry: dict[str, Any], folder: Path) -> None:
     try:
-        backend(str(entry["kind"])).release(entry, _settings_for(folder))
+        part.release(entry, _settings_for(folder))
     except Exception as exc:  # the new index is in place; a leftover is only disk space
-        logger.warning("could not free the replaced store %s: %s", entry, exc)
+        logger.warning("could not free the replaced %s: %s", entry, exc)
 
 
 def _settings_for(folder: Path) -> Settings:
@@ -241,18 +244,19 @@ def load_index(folder: Path, expected: dict[str, Any] | None = None,
         if diffs:
             raise IndexMismatchError(
                 f"index {folder} does not match the current settings (" + "; ".join(diffs) + f"). {rebuild}")
-    entry = manifest.get("store")
-    if not isinstance(entry, dict):
+    entry, lex_entry = manifest.get("store"), manifest.get("lexical")
+    if not isinstance(entry, dict) or not isinstance(lex_entry, dict):
         raise IndexMismatchError(f"index {folder} names no vector store (an older layout). {rebuild}")
     settings = settings or _settings_for(folder)
     dense = backend(str(entry.get("kind"))).open(entry, folder, settings)
     docs = [Document(**json.loads(line)) for line in (folder / "documents.jsonl").open(encoding="utf-8")]
     chunks = [Chunk(**json.loads(line)) for line in (folder / "chunks.jsonl").open(encoding="utf-8")]
-    bm25 = BM25Index.load(folder / "bm25", len(chunks))
+    lexical = lexical_backend(str(lex_entry.get("kind"))).open(
+        lex_entry, folder, settings, [c.chunk_id for c in chunks])
     if len(dense) < len(chunks):
         raise IndexMismatchError(
             f"index {folder} is damaged ({len(dense)} vectors for {len(chunks)} chunks). {rebuild}")
-    return Index(manifest, {d.doc_id: d for d in docs}, chunks, dense, bm25)
+    return Index(manifest, {d.doc_id: d for d in docs}, chunks, dense, lexical)
 
 
 def open_or_build(docs: Sequence[Document], name: str, embedder: Embedder, settings: Settings,
@@ -263,7 +267,9 @@ def open_or_build(docs: Sequence[Document], name: str, embedder: Embedder, setti
     folder = settings.index_root / name
     expected = expected_manifest(settings, embedder.name, embedder.dim)
     manifest = read_manifest(folder)
-    same_store = manifest is not None and (manifest.get("store") or {}).get("kind") == settings.store
+    same_store = manifest is not None and (
+        (manifest.get("store") or {}).get("kind") == settings.store
+        and (manifest.get("lexical") or {}).get("kind") == settings.lexical)
     if not rebuild and manifest is not None and same_store and not mismatch(manifest, expected):
         try:
             index = load_index(folder, expected, settings)
@@ -274,9 +280,9 @@ def open_or_build(docs: Sequence[Document], name: str, embedder: Embedder, setti
                 logger.info("reusing index %s", folder)
                 return Update(index, 0, 0, 0, reused=True, rebuilt=False)
             return update_index(index, docs, embedder, settings, folder)
-    store = backend(settings.store)
-    keep = [str((manifest or {}).get("store", {}).get("collection", ""))]
-    dropped = store.drop_orphans(name, keep, settings)
+    keep = [str((manifest or {}).get(part, {}).get("collection", "")) for part in ("store", "lexical")]
+    dropped = backend(settings.store).drop_orphans(name, keep, settings)
+    dropped += lexical_backend(settings.lexical).drop_orphans(name, keep, settings)
     if dropped:
         logger.info("dropped %d leftovers of crashed builds of %s", len(dropped), name)
     index, computed = build_index(docs, embedder, settings, name)

@@ -25,7 +25,7 @@ from .terms import key_terms, term_coverage
 
 # Coverage differences below one step are noise (one short term more or less);
 # within a step the fused order decides. Measured in eval/RESULTS.md ("Rerankers").
-COVERAGE_STEP = 0.25
+COVERAGE_STEP = 0.5
 
 
 @runtime_checkable

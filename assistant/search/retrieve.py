@@ -75,6 +75,11 @@ class Retriever:
         return [(rows[cid], sc) for cid, sc in self.index.dense.search(self._embed_query(query), n)
                 if cid in rows]
 
+    def _lexical(self, query: str, n: int) -> Ranking:
+        """BM25 ranking as (row, score); ids the index no longer lists are skipped."""
+        rows = self.index.rows
+        return [(rows[cid], sc) for cid, sc in self.index.lexical.search(query, n) if cid in rows]
+
     def search(self, query: str | Sequence[str], k: int | None = None, mode: SearchMode = "hybrid",
                settings: Settings | None = None) -> list[Hit]:
         """Top ``k`` chunks for ``query`` (one string or several phrasings) by ``mode``.
@@ -90,7 +95,7 @@ class Retriever:
         queries = [normalize(q) for q in raw if q.strip()]
         n = max(s.candidates, k)
         dense = [self._dense(q, n) for q in queries] if mode != "bm25" else []
-        bm25 = [self.index.bm25.search(q, n) for q in queries] if mode != "dense" else []
+        bm25 = [self._lexical(q, n) for q in queries] if mode != "dense" else []
         weighted = [(r, s.dense_weight) for r in dense] + [(r, s.bm25_weight) for r in bm25]
         fused = rrf_fuse(weighted, max(k, s.rerank_depth), s.rrf_k)
         d_rank, d_score = _first_ranks(dense)

@@ -1,5 +1,9 @@
-"""Vector stores by name: ``faiss`` (default, files in the index folder) and ``milvus``
-(milvus-lite file or a Milvus server).
+"""Vector stores and lexical indexes by name.
+
+Vector stores (``STORES``): ``faiss`` (default, files in the index folder) and
+``milvus`` (a milvus-lite file or a Milvus server). Lexical indexes
+(``LEXICAL``): ``bm25s`` (default, files in the index folder) and ``milvus``
+(Milvus full-text search with a jieba analyzer).
 
 To add a store, implement ``VectorStore`` (``assistant.types``) and a
 ``StoreBackend`` that creates, opens and releases it, and register the backend
@@ -14,10 +18,11 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ...errors import IndexMismatchError
-from ...settings import STORE_KINDS, Settings, StoreKind
-from ...types import VectorStore
+from ...settings import LEXICAL_KINDS, STORE_KINDS, LexicalKind, Settings, StoreKind
+from ...types import Chunk, LexicalIndex, VectorStore
+from ..lexical import BM25sBackend
 from .faiss import FaissBackend, FaissStore
-from .milvus import MilvusBackend, MilvusStore
+from .milvus import MilvusBackend, MilvusLexical, MilvusLexicalBackend, MilvusStore
 
 
 @runtime_checkable
@@ -59,17 +64,50 @@ class StoreBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class LexicalBackend(Protocol):
+    """Creates, opens and releases one kind of lexical index."""
+
+    def create(self, chunks: Sequence[Chunk], index_name: str, settings: Settings) -> LexicalIndex:
+        """A lexical index over ``chunks`` for a new build of ``index_name``."""
+        ...
+
+    def open(self, entry: Mapping[str, Any], folder: Path, settings: Settings,
+             ids: Sequence[str]) -> LexicalIndex:
+        """The index a manifest ``entry`` names; ``ids`` are the chunk ids in row order."""
+        ...
+
+    def release(self, entry: Mapping[str, Any], settings: Settings) -> None:
+        """Free what a replaced build's index held outside its folder."""
+        ...
+
+    def drop_orphans(self, index_name: str, keep: Sequence[str], settings: Settings) -> list[str]:
+        """Remove what crashed builds of ``index_name`` left behind; returns what went."""
+        ...
+
+
 STORES: dict[StoreKind, StoreBackend] = {"faiss": FaissBackend(), "milvus": MilvusBackend()}
+LEXICAL: dict[LexicalKind, LexicalBackend] = {"bm25s": BM25sBackend(), "milvus": MilvusLexicalBackend()}
 assert set(STORES) == set(STORE_KINDS), "every StoreKind needs a backend"
+assert set(LEXICAL) == set(LEXICAL_KINDS), "every LexicalKind needs a backend"
 
 
 def backend(kind: str) -> StoreBackend:
-    """The backend registered as ``kind``; an unknown kind says which exist."""
+    """The vector-store backend registered as ``kind``; an unknown kind says which exist."""
     found = STORES.get(kind)  # type: ignore[call-overload]
     if found is None:
         raise IndexMismatchError(f"unknown vector store {kind!r}; known: {', '.join(STORES)}")
     return found
 
 
-__all__ = ["STORES", "FaissBackend", "FaissStore", "MilvusBackend", "MilvusStore",
-           "PersistentStore", "StoreBackend", "backend"]
+def lexical_backend(kind: str) -> LexicalBackend:
+    """The lexical backend registered as ``kind``; an unknown kind says which exist."""
+    found = LEXICAL.get(kind)  # type: ignore[call-overload]
+    if found is None:
+        raise IndexMismatchError(f"unknown lexical index {kind!r}; known: {', '.join(LEXICAL)}")
+    return found
+
+
+__all__ = ["LEXICAL", "STORES", "FaissBackend", "FaissStore", "LexicalBackend", "MilvusBackend",
+           "MilvusLexical", "MilvusStore", "PersistentStore", "StoreBackend", "backend",
+           "lexical_backend"]

@@ -4,7 +4,8 @@ The same ``pymilvus.MilvusClient`` speaks to both, so moving from one machine to
 a shared Milvus is a setting (``Settings.milvus_uri`` / ``--store
 milvus://host:19530``), not a code change.
 
-Each build of an index writes a new collection ``<index name>__<build id>``;
+Each build of an index writes new collections ``i_<index name>__vec_<build id>``
+(and ``..__lex_<build id>`` when Milvus also holds the BM25 side: ``MilvusLexical``);
 the index folder's manifest names the one in use, so a crash mid-build leaves
 the previous collection (and index) working. When a build's folder has been
 swapped in, the collection it replaced is dropped; collections of crashed builds
@@ -26,7 +27,7 @@ from typing import Any
 
 from ...errors import IndexMismatchError, InputError
 from ...settings import Settings
-from ...types import Vector
+from ...types import Chunk, Vector
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,23 @@ def _collection_prefix(index_name: str) -> str:
     return ("i_" + safe)[:180] + "__"
 
 
+def _new_collection_name(index_name: str, part: str) -> str:
+    """A fresh collection name for one build's ``part`` (``vec`` or ``lex``) of ``index_name``."""
+    return f"{_collection_prefix(index_name)}{part}_{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:8]}"
+
+
+def _existing(milvus: Any, entry: Mapping[str, Any], folder: Path, settings: Settings) -> str:
+    """The collection a manifest entry names, loaded; a clear error when it is gone."""
+    name = str(entry.get("collection", ""))
+    if not name or not milvus.has_collection(name):
+        raise IndexMismatchError(
+            f"index {folder} keeps its data in Milvus collection {name!r} at "
+            f"{resolve_uri(str(entry.get('uri', '')), settings)}, which does not exist. "
+            f"Rebuild it with: assistant index DOCS --name {folder.name} --store milvus --rebuild")
+    milvus.load_collection(name)
+    return name
+
+
 class MilvusStore:
     """``VectorStore`` over one Milvus collection."""
 
@@ -167,8 +185,7 @@ class MilvusBackend:
 
         uri = resolve_uri(settings.milvus_uri, settings)
         milvus = client(uri)
-        prefix = _collection_prefix(index_name)
-        name = f"{prefix}{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:8]}"
+        name = _new_collection_name(index_name, "vec")
         schema = milvus.create_schema(auto_id=False)
         schema.add_field(ID_FIELD, DataType.VARCHAR, is_primary=True, max_length=MAX_ID_CHARS)
         schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=dim)
@@ -185,13 +202,7 @@ class MilvusBackend:
         """Connect to the collection the manifest names."""
         uri_setting = str(entry.get("uri", ""))
         milvus = client(resolve_uri(uri_setting, settings))
-        name = str(entry.get("collection", ""))
-        if not name or not milvus.has_collection(name):
-            raise IndexMismatchError(
-                f"index {folder} keeps its vectors in Milvus collection {name!r} at "
-                f"{resolve_uri(uri_setting, settings)}, which does not exist. "
-                f"Rebuild it with: assistant index DOCS --name {folder.name} --store milvus --rebuild")
-        milvus.load_collection(name)
+        name = _existing(milvus, entry, folder, settings)
         return MilvusStore(milvus, uri_setting, name, str(entry.get("index", "FLAT")))
 
     def release(self, entry: Mapping[str, Any], settings: Settings) -> None:
@@ -210,3 +221,105 @@ class MilvusBackend:
         for name in dropped:
             milvus.drop_collection(name)
         return dropped
+
+
+# --------------------------------------------------------------------------- lexical side
+
+TEXT_FIELD, SPARSE_FIELD = "text", "sparse"
+MAX_TEXT_BYTES = 8192  # VARCHAR limit of the text field (a chunk is ~220 characters)
+
+
+def _analyzer() -> dict[str, Any]:
+    """jieba in search mode with our stop words: the tokens bm25s gets too."""
+    from ..lexical import STOPWORDS
+
+    return {"tokenizer": {"type": "jieba", "mode": "search"},
+            "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS)}]}
+
+
+class MilvusLexical:
+    """``LexicalIndex`` on Milvus's full-text search: a BM25 function over a jieba
+    analyzer, in its own collection, so a deployment keeps no BM25 files locally."""
+
+    kind = "milvus"
+    external = True
+
+    def __init__(self, milvus: Any, uri: str, collection: str) -> None:
+        self._client = milvus
+        self._uri = uri
+        self.collection = collection
+
+    def add(self, chunks: Sequence[Chunk]) -> None:
+        """Upsert the normalised text of ``chunks`` (Milvus computes the BM25 vectors)."""
+        for s in range(0, len(chunks), INSERT_BATCH):
+            rows = [{ID_FIELD: c.chunk_id, TEXT_FIELD: c.search_text.lower()}
+                    for c in chunks[s : s + INSERT_BATCH]]
+            self._client.upsert(self.collection, rows)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Top ``k`` (chunk id, BM25 score), best first."""
+        if not query.strip():
+            return []
+        result = self._client.search(self.collection, data=[query.lower()], anns_field=SPARSE_FIELD,
+                                     limit=k, search_params={"metric_type": "BM25"},
+                                     output_fields=[ID_FIELD])
+        # milvus-lite reports the score negated (a distance), a server as it is.
+        return [(str(hit["id"]), abs(float(hit["distance"]))) for hit in result[0]]
+
+    def updated(self, chunks: Sequence[Chunk], added: Sequence[Chunk]) -> MilvusLexical:
+        """The same collection with ``added`` upserted (removals come after the folder write)."""
+        self.add(added)
+        return self
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Delete chunks by id."""
+        if ids:
+            self._client.delete(self.collection, ids=list(ids))
+
+    def describe(self) -> dict[str, object]:
+        """Manifest entry: kind, URI setting and collection."""
+        return {"kind": self.kind, "uri": self._uri, "collection": self.collection}
+
+    def persist(self, folder: Path) -> None:
+        """Make the inserted texts durable (nothing goes into the index folder)."""
+        self._client.flush(self.collection)
+
+
+class MilvusLexicalBackend:
+    """Creates and opens ``MilvusLexical`` collections (lexical kind ``milvus``)."""
+
+    def create(self, chunks: Sequence[Chunk], index_name: str, settings: Settings) -> MilvusLexical:
+        """A new full-text collection holding ``chunks``."""
+        from pymilvus import DataType, Function, FunctionType
+
+        milvus = client(resolve_uri(settings.milvus_uri, settings))
+        name = _new_collection_name(index_name, "lex")
+        schema = milvus.create_schema(auto_id=False)
+        schema.add_field(ID_FIELD, DataType.VARCHAR, is_primary=True, max_length=MAX_ID_CHARS)
+        schema.add_field(TEXT_FIELD, DataType.VARCHAR, max_length=MAX_TEXT_BYTES,
+                         enable_analyzer=True, analyzer_params=_analyzer())
+        schema.add_field(SPARSE_FIELD, DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                     input_field_names=[TEXT_FIELD], output_field_names=[SPARSE_FIELD]))
+        params = milvus.prepare_index_params()
+        params.add_index(SPARSE_FIELD, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        milvus.create_collection(name, schema=schema, index_params=params)
+        lexical = MilvusLexical(milvus, settings.milvus_uri, name)
+        lexical.add(chunks)
+        return lexical
+
+    def open(self, entry: Mapping[str, Any], folder: Path, settings: Settings,
+             ids: Sequence[str]) -> MilvusLexical:
+        """Connect to the collection the manifest names."""
+        uri_setting = str(entry.get("uri", ""))
+        milvus = client(resolve_uri(uri_setting, settings))
+        name = _existing(milvus, entry, folder, settings)
+        return MilvusLexical(milvus, uri_setting, name)
+
+    def release(self, entry: Mapping[str, Any], settings: Settings) -> None:
+        """Drop the collection of a replaced build."""
+        MilvusBackend().release(entry, settings)
+
+    def drop_orphans(self, index_name: str, keep: Sequence[str], settings: Settings) -> list[str]:
+        """Collections of crashed builds share the dense side's prefix and go with it."""
+        return MilvusBackend().drop_orphans(index_name, keep, settings)
