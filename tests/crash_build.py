@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakes import EchoGenerator, HashEmbedder  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
+from assistant.settings import LexicalKind  # noqa: E402
 from assistant.search import index as index_module  # noqa: E402
 from assistant.search.stores import FaissStore, MilvusStore  # noqa: E402
 
@@ -58,7 +59,7 @@ def main() -> None:
 
         index_module._write_jsonl = write_then_pause
     kind, uri = Settings.parse_store(store)
-    lexical_kind = "milvus" if lexical == "milvus" else "bm25s"
+    lexical_kind: LexicalKind = "milvus" if lexical == "milvus" else "bm25s"
     settings = Settings(index_root=Path(root), progress=False, store=kind, milvus_uri=uri,
                         lexical=lexical_kind)
     bot = Assistant(settings, embedder=embedder, generator=EchoGenerator())

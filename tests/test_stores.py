@@ -14,6 +14,7 @@ from helpers import write_docs
 
 from assistant import Assistant, Embedder, Generator, IndexMismatchError, Settings, VectorStore
 from assistant.search.index import load_index
+from assistant.search.retrieve import MODES, SearchMode
 from assistant.search.stores import STORES, PersistentStore, StoreBackend, backend
 from assistant.settings import STORE_KINDS
 
@@ -97,13 +98,14 @@ def test_documents_are_added_and_removed_without_reembedding(bot: Assistant, tmp
     grown = bot.index([docs], name="kb")
     assert (grown.added, grown.removed, grown.reused) == (1, 0, False)
     assert grown.embedded == grown.chunks - first.chunks  # only the new document's chunks
-    for mode in ("hybrid", "bm25", "dense"):
+    for mode in MODES:
         assert bot.search("北部湾港集装箱吞吐量", k=1, mode=mode)[0].chunk.source.endswith("port.txt")
 
     (docs / "center.txt").unlink()
     shrunk = bot.index([docs], name="kb")
     assert (shrunk.added, shrunk.removed, shrunk.embedded) == (0, 1, 0)
-    for mode in ("hybrid", "bm25"):
+    with_bm25: tuple[SearchMode, ...] = ("hybrid", "bm25")
+    for mode in with_bm25:
         sources = {h.chunk.source for h in bot.search("南A中心东盟企业入驻", k=10, mode=mode)}
         assert not any(s.endswith("center.txt") for s in sources)
     assert bot.search("人工智能产业基金", k=1, mode="bm25")[0].chunk.source.endswith("fund.txt")
