@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakes import EchoGenerator, HashEmbedder  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.settings import LexicalKind  # noqa: E402
 from assistant.search import index as index_module  # noqa: E402
 from assistant.search.stores import FaissStore, MilvusStore  # noqa: E402
+from assistant.settings import LexicalKind  # noqa: E402
 
 
 def pause(marker: Path) -> None:
