@@ -156,3 +156,57 @@ def test_missing_milvus_collection_says_how_to_rebuild(tmp_path: Path) -> None:
     backend("milvus").release(entry, settings)
     with pytest.raises(IndexMismatchError, match="--store milvus --rebuild"):
         Assistant(settings, embedder=HashEmbedder()).load("kb")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_milvus_server_uri_shared_by_two_processes(tmp_path: Path) -> None:
+    """The scale-out path: a Milvus server (here milvus-lite's own gRPC server, a separate
+    process) holds vectors and BM25; one process indexes, another answers from it."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir",
+                               str(tmp_path / "milvus-data"), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"milvus-lite server did not start: {server.stderr.read() if server.stderr else ''}")
+                time.sleep(0.2)
+        docs = write_docs(tmp_path / "docs", DOCS)
+        uri = f"milvus://127.0.0.1:{port}"
+        indexer = subprocess.run([sys.executable, str(Path(__file__).parent / "crash_build.py"),
+                                  str(tmp_path / "index"), str(docs), uri, "milvus", "none", "-"],
+                                 capture_output=True, text=True, timeout=180)
+        assert indexer.returncode == 0, indexer.stderr[-2000:]
+        manifest = json.loads((tmp_path / "index" / "kb" / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["store"]["uri"] == uri and manifest["lexical"]["uri"] == uri
+        settings = Settings(index_root=tmp_path / "index", progress=False, store="milvus",
+                            milvus_uri=uri, lexical="milvus")
+        reader = Assistant(settings, embedder=HashEmbedder(), generator=EchoGenerator())
+        reader.load("kb")
+        assert not list((tmp_path / "index").glob("*.db"))  # nothing stored locally
+        answer = reader.ask("南A中心首批有多少家东盟企业入驻？")
+        assert "16" in answer.text and answer.citations[0].source.endswith("center.txt")
+        assert reader.search("人工智能产业基金", k=1, mode="bm25")[0].chunk.source.endswith("fund.txt")
+    finally:
+        from assistant.search.stores.milvus import close_clients
+
+        close_clients()
+        server.terminate()
+        server.wait(timeout=30)
