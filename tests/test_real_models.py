@@ -147,3 +147,19 @@ def test_hybrid_finds_what_each_single_path_misses(real_bot: Assistant) -> None:
     not_bm25 = [r["id"] for r in rows if top5(r, "hybrid") and not top5(r, "bm25")]
     assert len(not_dense) >= 10, not_dense
     assert len(not_bm25) >= 3, not_bm25
+
+
+def test_milvus_backed_index_answers_like_faiss(real_bot: Assistant, corpus_dir: Path) -> None:
+    """The real embedder and model over a milvus-lite index (vectors and BM25 in Milvus):
+    the same passages and the same answer as the FAISS + bm25s index."""
+    settings = real_bot.settings.replace(store="milvus", lexical="milvus")
+    milvus = real_bot.variant(store="milvus", lexical="milvus")
+    report = milvus.index([corpus_dir], name="corpus-milvus")
+    assert report.chunks == len(real_bot.retriever.index.chunks) and report.embedded == 0  # cached
+    assert milvus.current_index is not None and milvus.current_index.dense.kind == "milvus"
+    for question in (FUND_Q, "南A中心首批有多少家东盟企业签约入驻？"):
+        faiss_top = [h.chunk.chunk_id for h in real_bot.search(question, k=3)]
+        milvus_top = [h.chunk.chunk_id for h in milvus.search(question, k=3)]
+        assert milvus_top[0] == faiss_top[0], (faiss_top, milvus_top)
+    assert milvus.ask(FUND_Q).text == real_bot.ask(FUND_Q).text
+    assert settings.index_root == milvus.settings.index_root

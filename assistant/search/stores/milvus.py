@@ -20,7 +20,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -59,11 +60,6 @@ def _client(uri: str) -> Any:
         raise InputError("the milvus store needs pymilvus and milvus-lite: pip install -e .") from exc
     if "://" not in uri:
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
-    # milvus-lite's in-process gRPC server logs a harmless "Method not implemented"
-    # traceback while the client connects (it lacks AllocTimestamp); keep it quiet.
-    grpc_log = logging.getLogger("grpc._server")
-    level = grpc_log.level
-    grpc_log.setLevel(logging.CRITICAL)
     try:
         milvus = MilvusClient(uri=uri, token=os.environ.get("MILVUS_TOKEN", ""))
         _open_clients[uri] = milvus
@@ -72,6 +68,18 @@ def _client(uri: str) -> Any:
         raise InputError(f"cannot open Milvus at {uri} ({type(exc).__name__}: {exc}). "
                          "Is the server running, or is the milvus-lite file used by another "
                          "process? Set --store milvus://HOST:PORT or Settings.milvus_uri.") from exc
+
+
+@contextmanager
+def _quiet_lite() -> Iterator[None]:
+    """Silence milvus-lite's in-process gRPC server while a collection is created: it
+    lacks ``AllocTimestamp``, which the client asks for while it waits for the index,
+    and logs a harmless "Method not implemented" traceback."""
+    grpc_log = logging.getLogger("grpc._server")
+    level = grpc_log.level
+    grpc_log.setLevel(logging.CRITICAL)
+    try:
+        yield
     finally:
         grpc_log.setLevel(level)
 
@@ -194,7 +202,8 @@ class MilvusBackend:
         params.add_index(VECTOR_FIELD, index_type=index_type, metric_type="IP",
                          params={"M": HNSW_NEIGHBOURS, "efConstruction": HNSW_EF_CONSTRUCTION}
                          if index_type == "HNSW" else {})
-        milvus.create_collection(name, schema=schema, index_params=params)
+        with _quiet_lite():
+            milvus.create_collection(name, schema=schema, index_params=params)
         logger.info("created Milvus collection %s at %s (%s)", name, uri, index_type)
         return MilvusStore(milvus, settings.milvus_uri, name, index_type)
 
@@ -303,7 +312,8 @@ class MilvusLexicalBackend:
                                      input_field_names=[TEXT_FIELD], output_field_names=[SPARSE_FIELD]))
         params = milvus.prepare_index_params()
         params.add_index(SPARSE_FIELD, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        milvus.create_collection(name, schema=schema, index_params=params)
+        with _quiet_lite():
+            milvus.create_collection(name, schema=schema, index_params=params)
         lexical = MilvusLexical(milvus, settings.milvus_uri, name)
         lexical.add(chunks)
         return lexical
