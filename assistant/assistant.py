@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .answer.answerability import Calibration
-from .answer.converse import needs_context, rewrite_question
+from .answer.converse import QueryPreparer
 from .answer.generate import load_generator
 from .answer.pipeline import Answerer
 from .answer.prompting import AnswerLanguage, Prompts
@@ -30,6 +30,10 @@ from .settings import Settings
 from .types import Answer, Document, Embedder, Generator, Hit
 
 logger = logging.getLogger(__name__)
+
+# English questions are also searched in Chinese when at least this share of the
+# chunks holds Chinese text (a mostly English collection needs no translation).
+CJK_SHARE_TO_TRANSLATE = 0.3
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class Assistant:
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._answerer: Answerer | None = None
-        self._translations: dict[str, str] = {}
+        self.queries = QueryPreparer(lambda: self.generator, settings.prompts_dir)
         self._cjk_share = 0.0
 
     @classmethod
@@ -94,6 +98,11 @@ class Assistant:
         if self._generator is None:
             self._generator = load_generator(self.settings)
         return self._generator
+
+    @property
+    def generator_loaded(self) -> bool:
+        """Whether the generator is in memory (``warm_up`` or a first answer loaded it)."""
+        return self._generator is not None
 
     @property
     def answerer(self) -> Answerer:
@@ -200,24 +209,10 @@ class Assistant:
         return self.retriever.search(self.phrasings(self._check_question(query)), k, mode)
 
     def phrasings(self, question: str) -> list[str]:
-        """The question, plus its Chinese translation when it is English and the documents Chinese.
-
-        BM25 cannot match an English question to Chinese text at all, and the dense
-        model only partly; searching the translation as well recovers most of it.
-        The translation is one short call of the generator, cached per question.
-        """
-        if not self.settings.translate_queries or has_cjk(question) or self._cjk_share < 0.3:
-            return [question]
-        if question not in self._translations:
-            system = (self.settings.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
-            messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
-            out = "".join(self.generator.stream_chat(messages, 80)).strip()
-            if len(self._translations) >= 256:  # a long-running app must not grow without bound
-                self._translations.pop(next(iter(self._translations)))
-            self._translations[question] = out if has_cjk(out) else ""
-            logger.info("translated %r -> %r", question, out)
-        translated = self._translations[question]
-        return [question, translated] if translated else [question]
+        """The question, plus its Chinese translation when it is English and the
+        documents Chinese (``QueryPreparer.phrasings``)."""
+        translate = self.settings.translate_queries and self._cjk_share >= CJK_SHARE_TO_TRANSLATE
+        return self.queries.phrasings(question, translate)
 
     def _check_question(self, question: str) -> str:
         q = (question or "").strip()
@@ -236,10 +231,7 @@ class Assistant:
         with no history, or one that refers to nothing earlier, is returned as is,
         so the common case costs no model call.
         """
-        q = self._check_question(question)
-        if not history or not needs_context(q):
-            return q
-        return rewrite_question(self.generator, history, q, self.settings.prompts_dir)
+        return self.queries.standalone(self._check_question(question), history)
 
     def ask(self, question: str, **overrides: Any) -> Answer:
         """Answer ``question`` from the indexed documents (non-streaming).

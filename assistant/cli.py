@@ -19,7 +19,7 @@ from .assistant import Assistant, IndexReport
 from .errors import AssistantError, InputError
 from .search.retrieve import MODES
 from .settings import LANGUAGES, Settings
-from .types import Answer, Hit
+from .types import Answer
 
 FAST_MODEL = Settings().fast_generator
 
@@ -42,6 +42,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["index_root"] = Path(args.index_root)
     if getattr(args, "upload_dir", None):
         changes["upload_dir"] = Path(args.upload_dir)
+    if getattr(args, "llm_url", None):
+        changes["llm_url"] = args.llm_url
+    if getattr(args, "llm_model", None):
+        changes["llm_model"] = args.llm_model
     if getattr(args, "store", None):
         try:
             changes["store"], changes["milvus_uri"] = Settings.parse_store(args.store)
@@ -76,16 +80,15 @@ def _print_index_report(report: IndexReport, quiet: bool = False) -> None:
         print(f"skipped {s.source}: {s.reason}", file=sys.stderr)
     if quiet and report.reused:
         return
-    what = "reused" if report.reused else "built"
+    if report.reused:
+        what = "reused"
+    elif report.removed or report.added < report.documents:
+        what = f"updated (+{report.added} −{report.removed} documents)"
+    else:
+        what = "built"
     print(f"{what} index {report.name!r}: {report.documents} documents, {report.chunks} chunks "
           f"({report.embedded} embedded anew) in {report.seconds:.1f}s -> {report.path}",
           file=sys.stderr)
-
-
-def _hit_json(hit: Hit) -> dict[str, Any]:
-    d = dataclasses.asdict(hit)
-    d["chunk"].pop("search_text", None)
-    return d
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -98,7 +101,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     bot = _open(args)
     hits = bot.search(args.query, k=args.k, mode=args.mode)
     if args.json:
-        print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False, indent=2))
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
         return 0
     for n, h in enumerate(hits, 1):
         c = h.chunk
@@ -127,7 +130,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         answer = bot.ask(args.question)
         out = dataclasses.asdict(answer)
-        out["hits"] = [_hit_json(h) for h in answer.hits]
+        out["hits"] = [h.to_json() for h in answer.hits]
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     final: Answer | None = None
@@ -168,6 +171,31 @@ def cmd_chat(args: argparse.Namespace) -> int:
     print(f"models warmed up in {bot.warm_up():.1f}s", file=sys.stderr)
     print(f"Chat UI on http://{args.host}:{args.port}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
     launch(ChatApp(ChatService(bot, kb)), args.host, args.port, settings.max_upload_mb)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from .web.api import ApiLimits, check_binding, create_app
+    from .web.chat import ChatService
+
+    api_key = args.api_key or os.environ.get("ASSISTANT_API_KEY") or None
+    try:
+        check_binding(args.host, api_key)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    if not args.docs and not args.index:
+        raise InputError("serve needs documents: --docs DIR or --index NAME")
+    bot = _open(args)
+    print(f"models warmed up in {bot.warm_up():.1f}s", file=sys.stderr)
+    limits = ApiLimits(max_question_chars=bot.settings.max_question_chars)
+    app = create_app(ChatService(bot), api_key, limits)
+    print(f"OpenAI-compatible API on http://{args.host}:{args.port}/v1  (Ctrl+C to stop)",
+          file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -252,6 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--model", help="generator id of the default profile")
     common(sp, docs=False)
     sp.set_defaults(func=cmd_chat)
+
+    sp = sub.add_parser("serve", help="OpenAI-compatible HTTP API (chat completions with citations)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--api-key", help="Bearer key every request but /health must send "
+                                      "(default: $ASSISTANT_API_KEY; required off loopback)")
+    sp.add_argument("--model", help="generator id of the default profile")
+    sp.add_argument("--llm-url", help="generate on this OpenAI-compatible server, e.g. "
+                                      "http://gpu-box:8080/v1 (key: $ASSISTANT_LLM_API_KEY)")
+    sp.add_argument("--llm-model", help="model name to request from --llm-url")
+    common(sp)
+    sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("models", help="list, install or verify models")
     sp.add_argument("action", choices=["list", "install", "verify"])

@@ -19,3 +19,7 @@ class IndexMismatchError(AssistantError):
 
 class IngestError(AssistantError):
     """A single file could not be read; indexing skips it and continues."""
+
+
+class BackendUnavailableError(AssistantError):
+    """A remote service the assistant needs (a model server) cannot be reached or failed."""

@@ -7,7 +7,7 @@ front ends, the evaluation harness and tests all speak the same language.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -69,6 +69,13 @@ class Hit:
     dense_rank: int | None = None
     bm25_rank: int | None = None
     rerank_score: float | None = None  # set by the reranker (assistant.search.rerank)
+
+    def to_json(self) -> dict[str, object]:
+        """The hit as JSON data (``assistant search --json``, ``POST /v1/search``): every
+        field, the chunk without its internal search form."""
+        data = asdict(self)
+        data["chunk"].pop("search_text", None)
+        return data
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,9 @@ class Generator(Protocol):
     """A chat model that streams text and scores continuations."""
 
     name: str
+    # Token counts of the last call: prompt_tokens, completion_tokens (and, where
+    # the backend knows, prompt_eval_tokens: the prompt tokens actually evaluated).
+    last_usage: dict[str, int]
 
     def stream_chat(
         self, messages: Sequence[dict[str, str]], max_tokens: int, ban_first: str = ""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from assistant.answer.generate import load_generator
+from assistant.answer.generate import LlamaGenerator, load_generator
 from assistant.answer.prompting import ANSWER_LANGUAGES, Prompts
 from assistant.settings import Settings
 
@@ -28,6 +28,7 @@ def main() -> int:
     prompts = {lang: Prompts.load(settings.prompts_dir, lang) for lang in ANSWER_LANGUAGES}
     for reuse in (True, False):
         gen = load_generator(settings.replace(reuse_prompt_states=reuse))
+        assert isinstance(gen, LlamaGenerator)  # the benchmark measures llama.cpp's KV reuse
         seconds: list[float] = []
         evaluated: list[int] = []
         for i in range(ROUNDS):

@@ -13,9 +13,11 @@ Usage:
    which random unit vectors would not), texts are the token lists of two real
    chunks joined (tokenised once: jieba throughput is step 1's). Queries are
    perturbed copies of stored vectors and the gold questions' tokens.
-   Measured per structure: build seconds, resident memory added, single-query
-   p50/p95 (k = ``Settings.candidates``), and recall@10 of each approximate
-   index against exact search over the same queries:
+   Measured per structure: build seconds, size of the index data (what it
+   holds in memory: FAISS's vectors and HNSW links, bm25s's score matrix,
+   milvus-lite's files after a flush), single-query p50/p95 (k =
+   ``Settings.candidates``), and recall@10 of each approximate index against
+   exact search over the same queries:
 
    - dense: FAISS exact inner product, FAISS HNSW (M=32, efSearch=128), milvus-lite
      (FLAT, up to ``--milvus-max`` chunks: its inserts go through gRPC);
@@ -47,11 +49,13 @@ import numpy as np
 
 from assistant.evaluation.harness import load_evalset, load_gold
 from assistant.evaluation.metrics import percentile
+from assistant.ingest.normalize import normalize
 from assistant.search.embed import load_embedder
 from assistant.search.index import Index, chunk_documents
 from assistant.search.lexical import BM25Index, tokenize
 from assistant.search.retrieve import Retriever
 from assistant.search.stores import FaissStore, backend
+from assistant.search.stores.faiss import HNSW_EF_SEARCH, HNSW_NEIGHBOURS
 from assistant.search.stores.milvus import close_clients
 from assistant.settings import Settings
 from assistant.types import Chunk, Vector
@@ -70,13 +74,23 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
-    """(result, seconds, MiB of resident memory added) of ``fn()``."""
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    """(result, seconds) of ``fn()``."""
     gc.collect()
-    before = rss_mb()
     t0 = time.perf_counter()
     out = fn()
-    return out, time.perf_counter() - t0, rss_mb() - before
+    return out, time.perf_counter() - t0
+
+
+def size_mb(store: Any, folder: Path | None = None) -> float:
+    """Size of an index's data in MiB: FAISS serialised, bm25s arrays, or files in ``folder``."""
+    if folder is not None:
+        return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
+    if isinstance(store, FaissStore):  # float32 vectors, plus 2·M int32 links per node in HNSW
+        links = 2 * HNSW_NEIGHBOURS * 4 if store.index_type == "hnsw" else 0
+        return len(store) * (store.dim * 4 + links) / 2**20
+    arrays = store._retriever.scores.values()
+    return sum(a.nbytes for a in arrays if hasattr(a, "nbytes")) / 2**20
 
 
 def latency(fn: Callable[[int], Any], n: int) -> dict[str, float]:
@@ -99,10 +113,10 @@ def recall(found: Sequence[Sequence[str]], exact: Sequence[Sequence[str]]) -> fl
 def ingest(settings: Settings) -> tuple[dict[str, Any], list[Chunk], Vector]:
     """Step 1 on cmrc2018: chunks/s of cleaning+chunking, embedding and BM25 indexing."""
     docs, _ = load_evalset(CMRC)
-    chunks, chunk_s, _ = timed(lambda: chunk_documents(docs, settings))
+    chunks, chunk_s = timed(lambda: chunk_documents(docs, settings))
     embedder = load_embedder(settings)
-    vectors, embed_s, _ = timed(lambda: embedder.embed_documents([c.search_text for c in chunks]))
-    _, bm25_s, _ = timed(lambda: BM25Index.build(chunks))
+    vectors, embed_s = timed(lambda: embedder.embed_documents([c.search_text for c in chunks]))
+    _, bm25_s = timed(lambda: BM25Index.build(chunks))
     q_ms = latency(lambda i: embedder.embed_query(f"第{i}个问题是什么？"), 50)
     n = len(chunks)
     return ({"documents": len(docs), "chunks": n, "chars": sum(len(d.text) for d in docs),
@@ -123,7 +137,8 @@ def synthesize(real: Vector, n: int, rng: np.random.Generator) -> Vector:
 
 
 def bench_size(n: int, real: Vector, tokens: list[list[str]], questions: list[list[str]],
-               settings: Settings, queries: int, milvus_max: int, tmp: Path) -> dict[str, Any]:
+               settings: Settings, queries: int, milvus_max: int, tmp: Path,
+               ef_sweep: Sequence[int] = ()) -> dict[str, Any]:
     """Every structure at ``n`` chunks."""
     rng = np.random.default_rng(SEED + n)
     vectors = synthesize(real, n, rng)
@@ -134,42 +149,55 @@ def bench_size(n: int, real: Vector, tokens: list[list[str]], questions: list[li
     k = settings.candidates
     row: dict[str, Any] = {"chunks": n}
 
-    def dense(name: str, make: Callable[[], Any]) -> Any:
-        store, secs, mem = timed(make)
+    def dense(name: str, make: Callable[[], Any], folder: Path | None = None) -> Any:
+        store, secs = timed(make)
         lat = latency(lambda i: store.search(qv[i % queries], k), queries)
         found = [[cid for cid, _ in store.search(q, RECALL_AT)] for q in qv]
-        row[name] = {"build_s": round(secs, 2), "memory_mb": round(mem), **lat, "top": found}
-        print(f"  {name}: build {secs:.1f}s, +{mem:.0f} MiB, p50 {lat['p50_ms']} ms", file=sys.stderr)
+        mem = size_mb(store, folder)
+        row[name] = {"build_s": round(secs, 2), "size_mb": round(mem, 1), **lat, "top": found}
+        print(f"  {name}: build {secs:.1f}s, {mem:.0f} MiB, p50 {lat['p50_ms']} ms", file=sys.stderr)
         return store
 
     def fill(store: Any) -> Any:
         store.add(ids, vectors)
+        store.persist(tmp)  # Milvus: flush, so the data is sealed and indexed
         return store
 
     exact = dense("faiss_exact", lambda: fill(FaissStore.empty(vectors.shape[1], hnsw=False)))
     hnsw = dense("faiss_hnsw", lambda: fill(FaissStore.empty(vectors.shape[1], hnsw=True)))
     truth = row["faiss_exact"].pop("top")
     row["faiss_hnsw"]["recall@10"] = round(recall(row["faiss_hnsw"].pop("top"), truth), 4)
+    row["faiss_hnsw"]["ef_search"] = hnsw.ef_search
+    for ef in ef_sweep:  # the same graph searched wider: recall against latency
+        hnsw.ef_search = ef
+        lat = latency(lambda i: hnsw.search(qv[i % queries], k), queries)
+        found = [[cid for cid, _ in hnsw.search(q, RECALL_AT)] for q in qv]
+        row.setdefault("hnsw_ef_sweep", []).append(
+            {"ef_search": ef, **lat, "recall@10": round(recall(found, truth), 4)})
+        print(f"  hnsw efSearch={ef}: p50 {lat['p50_ms']} ms, recall@10 {recall(found, truth):.4f}",
+              file=sys.stderr)
+    hnsw.ef_search = HNSW_EF_SEARCH
     if n <= milvus_max:
         milvus_settings = settings.replace(index_root=tmp / f"milvus-{n}", store="milvus")
         dense("milvus_lite", lambda: fill(backend("milvus").create(
-            vectors.shape[1], f"bench{n}", milvus_settings, n)))
+            vectors.shape[1], f"bench{n}", milvus_settings, n)), folder=milvus_settings.index_root)
         row["milvus_lite"]["recall@10"] = round(recall(row["milvus_lite"].pop("top"), truth), 4)
         close_clients()
 
     corpus = [tokens[i] + tokens[j] for i, j in rng.integers(0, len(tokens), (n, 2))]
-    retriever_bm25, secs, mem = timed(lambda: _bm25(corpus))
+    retriever_bm25, secs = timed(lambda: _bm25(corpus))
     corpus.clear()
     bm25 = BM25Index(retriever_bm25, ids)
     lat = latency(lambda i: bm25.search(" ".join(questions[i % len(questions)]), k), queries)
-    row["bm25s"] = {"build_s": round(secs, 2), "memory_mb": round(mem), **lat}
-    print(f"  bm25s: build {secs:.1f}s, +{mem:.0f} MiB, p50 {lat['p50_ms']} ms", file=sys.stderr)
+    mem = size_mb(bm25)
+    row["bm25s"] = {"build_s": round(secs, 2), "size_mb": round(mem, 1), **lat}
+    print(f"  bm25s: build {secs:.1f}s, {mem:.0f} MiB, p50 {lat['p50_ms']} ms", file=sys.stderr)
 
     picked = hnsw if n >= settings.hnsw_threshold else exact
     chunks = [Chunk(cid, "d", "synthetic", i, "", "", 0, 0) for i, cid in enumerate(ids)]
     index = Index({}, {}, chunks, picked, bm25)
     texts = [" ".join(questions[i % len(questions)]) + f" #{i}" for i in range(queries)]
-    by_text = {t: qv[i] for i, t in enumerate(texts)}
+    by_text = {normalize(t): qv[i] for i, t in enumerate(texts)}  # the retriever embeds normalised text
     retriever = Retriever(index, _Precomputed(by_text, vectors.shape[1]), settings)
     lat = latency(lambda i: retriever.search(texts[i % queries], settings.top_k), queries)
     row["hybrid"] = {"dense_index": picked.index_type, **lat}
@@ -205,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--milvus-max", type=int, default=100_000, help="largest size run on milvus-lite")
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--ef-sweep", type=int, nargs="*", default=[],
+                    help="also search the HNSW graph with these efSearch values")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
     settings = Settings(progress=False)
@@ -223,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for n in args.sizes:
             print(f"{n} chunks ...", file=sys.stderr)
             results["sizes"].append(bench_size(n, real, tokens, questions, settings, args.queries,
-                                               args.milvus_max, Path(tmp)))
+                                               args.milvus_max, Path(tmp), args.ef_sweep))
             gc.collect()
     print(json.dumps(results, ensure_ascii=False, indent=2))
     if args.json:

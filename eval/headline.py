@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluation.metrics import METRICS
 from assistant.evaluation.report import dig, load_run
 from assistant.evaluation.splits import HALVES
 
@@ -34,24 +35,24 @@ def _s(v: float | None) -> str:
     return "–" if v is None else f"{v:.1f}"
 
 
+def _v(numbers: Mapping[str, Any], key: str) -> Any:
+    return dig(numbers, *METRICS[key].path)
+
+
 def _p50_p95(numbers: Mapping[str, Any], stage: str) -> str:
-    return f"{_s(dig(numbers, 'latency', stage, 'p50'))} / {_s(dig(numbers, 'latency', stage, 'p95'))}"
+    return f"{_s(_v(numbers, stage + '_p50'))} / {_s(_v(numbers, stage + '_p95'))}"
 
 
 def markdown_row(label: str, numbers: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     """One table row from headline ``numbers`` (a summary or one of its halves)."""
     run_seconds = config.get("run_seconds")
-    tokens = numbers.get("prompt_tokens_mean")
+    tokens = _v(numbers, "prompt_tokens_mean")
     cells = (
         label,
-        f"{numbers.get('n')} ({numbers.get('n_unanswerable')} unanswerable)",
-        _pct(dig(numbers, "retrieval", "hybrid", "recall@5")),
-        _pct(numbers.get("answer_accuracy")),
-        _pct(numbers.get("char_f1")),
-        _pct(numbers.get("citation_precision")),
-        _pct(numbers.get("citation_recall")),
-        _pct(numbers.get("refusal_rate")),
-        _pct(numbers.get("false_refusal_rate")),
+        f"{_v(numbers, 'n')} ({numbers.get('n_unanswerable')} unanswerable)",
+        _pct(_v(numbers, "hybrid_recall@5")),
+        *(_pct(_v(numbers, key)) for key in ("answer_accuracy", "char_f1", "citation_precision",
+                                             "citation_recall", "refusal_rate", "false_refusal_rate")),
         _p50_p95(numbers, "first_token"),
         _p50_p95(numbers, "total"),
         "–" if tokens is None else f"{tokens:.0f}",

@@ -124,9 +124,14 @@ def test_upload_gbk_file_sanitised_and_indexed(setup) -> None:
     src.mkdir()
     gbk = src / "水库.txt"
     gbk.write_bytes("白鹭湾大桥\n白鹭湾大桥全长1280米，于2021年通车。".encode("gbk"))
+    before = app.service.kb.assistant.current_index
     rows, msg, _ = app.upload([str(gbk)], Session())
     assert "索引完成" in msg
     assert rows[-1][:2] == ["水库.txt", "已索引"]
+    # The upload was added to the existing index: only its own chunks were embedded.
+    report = app.service.kb.last_report
+    assert report is not None and (report.added, report.removed) == (1, 0)
+    assert before is not None and report.embedded == report.chunks - len(before.chunks)
     messages, _, _, _ = _last(app.submit("白鹭湾大桥全长多少米？", Session()))
     assert "1280米" in messages[-1]["content"]
     # Same name again: stored beside, never overwriting.

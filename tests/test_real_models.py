@@ -69,7 +69,7 @@ def test_each_fixed_prompt_keeps_its_kv_state(real_bot: Assistant) -> None:
     # what follows the (restored) zh system prompt.
     messages = zh.messages(FUND_Q, "[1] 今年2月广西设立了100亿元的人工智能产业基金。")
     gen.continuation_logprob(messages, zh.refusal)
-    usage = gen.last_usage  # type: ignore[attr-defined]
+    usage = gen.last_usage
     assert usage["prompt_eval_tokens"] <= usage["prompt_tokens"] - fixed + 1, usage
 
 

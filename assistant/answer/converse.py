@@ -1,4 +1,4 @@
-"""Multi-turn chat: turn a follow-up question into a standalone one.
+"""Query preparation: follow-ups made standalone, English questions translated for search.
 
 Retrieval sees one question at a time, so "那它是哪天开工的？" would search for
 "它". Before retrieval, one short generator call names what the follow-up refers
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..ingest.normalize import has_cjk, normalize
@@ -102,3 +102,44 @@ def rewrite_question(generator: Generator, history: Sequence[tuple[str, str]], q
     rewritten = substitute(question, referent)
     logger.info("rewrote %r -> %r (referent %r)", question, rewritten, referent)
     return rewritten
+
+
+TRANSLATION_CACHE = 256  # questions whose translation is kept (a long-running app must not grow)
+TRANSLATION_TOKENS = 80
+
+
+class QueryPreparer:
+    """What a question becomes before retrieval: standalone (follow-ups rewritten) and,
+    when it is English and the documents Chinese, searched in a Chinese translation too.
+
+    BM25 cannot match an English question to Chinese text at all, and the dense
+    model only partly; searching the translation as well recovers most of it. The
+    translation is one short generator call, cached per question.
+    """
+
+    def __init__(self, generator: Callable[[], Generator], prompts_dir: Path) -> None:
+        self._generator = generator  # called on first use: the model loads lazily
+        self.prompts_dir = prompts_dir
+        self._translations: dict[str, str] = {}
+
+    def phrasings(self, question: str, translate: bool) -> list[str]:
+        """The question, plus its Chinese translation when ``translate`` and it has no CJK."""
+        if not translate or has_cjk(question):
+            return [question]
+        if question not in self._translations:
+            system = (self.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
+            messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
+            out = "".join(self._generator().stream_chat(messages, TRANSLATION_TOKENS)).strip()
+            if len(self._translations) >= TRANSLATION_CACHE:
+                self._translations.pop(next(iter(self._translations)))
+            self._translations[question] = out if has_cjk(out) else ""
+            logger.info("translated %r -> %r", question, out)
+        translated = self._translations[question]
+        return [question, translated] if translated else [question]
+
+    def standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+        """``question`` rewritten to stand alone when it refers back into ``history``;
+        a question with no history, or one that refers to nothing, costs no model call."""
+        if not history or not needs_context(question):
+            return question
+        return rewrite_question(self._generator(), history, question, self.prompts_dir)

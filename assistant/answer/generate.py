@@ -21,15 +21,16 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, ModelMissingError
 from ..models import get_spec, model_path
 from ..settings import Settings
+from ..types import Generator
 
 logger = logging.getLogger(__name__)
 
@@ -265,11 +266,30 @@ def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     return n
 
 
-def load_generator(settings: Settings) -> LlamaGenerator:
-    """Load the generator named by ``settings.generator`` from the model cache."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    spec = get_spec(settings.generator, settings)
-    path = model_path(spec.id, settings)
-    return LlamaGenerator(path, name=spec.id, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+def _llama(path: Path, name: str, settings: Settings) -> LlamaGenerator:
+    return LlamaGenerator(path, name=name, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
                           temperature=settings.temperature,
                           reuse_prompt_states=settings.reuse_prompt_states)
+
+
+GeneratorFactory = Callable[[Path, str, Settings], Generator]
+
+# Generator backends by the name ``models/registry.toml`` gives them:
+# factory(model path, model id, settings).
+GENERATOR_BACKENDS: dict[str, GeneratorFactory] = {"llama-cpp": _llama}
+
+
+def load_generator(settings: Settings) -> Generator:
+    """The generator: a remote server when ``settings.llm_url`` is set, else the model
+    ``settings.generator`` from the model cache."""
+    if settings.llm_url:
+        from .remote import load_remote
+
+        return load_remote(settings)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    spec = get_spec(settings.generator, settings)
+    factory = GENERATOR_BACKENDS.get(spec.backend)
+    if factory is None:
+        raise ModelMissingError(f"{spec.id}: backend {spec.backend!r} is not a generator backend; "
+                                f"known: {', '.join(sorted(GENERATOR_BACKENDS))}")
+    return factory(model_path(spec.id, settings), spec.id, settings)

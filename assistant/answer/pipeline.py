@@ -97,7 +97,7 @@ class Answerer:
             confidence = self.calibration.confidence(signals)
         pieces: list[str] = []
         first: float | None = None
-        prompt_tokens = int(getattr(gen, "last_usage", {}).get("prompt_tokens", 0))
+        prompt_tokens = int(gen.last_usage.get("prompt_tokens", 0))
         refused = not evidence.sentences or confidence < threshold
         if not refused:
             for piece in gen.stream_chat(messages, settings.max_answer_tokens, ban_first=prompts.refusal):
@@ -106,7 +106,7 @@ class Answerer:
                 piece = to_script(piece, script) if lang == "zh" else piece
                 pieces.append(piece)
                 yield piece
-        usage = dict(getattr(gen, "last_usage", {}))  # of the answer, before any verification call
+        usage = dict(gen.last_usage)  # of the answer, before any verification call
         raw = "".join(pieces).strip()
         checked = None if refused else check_answer(raw, question, shown, list(self._prompts.values()))
         if not refused and checked is None:

@@ -8,34 +8,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.metrics import GOOD_OUTCOMES, row_outcome
+from assistant.evaluation.metrics import GOOD_OUTCOMES, metrics, row_outcome
 from assistant.evaluation.report import dig, fmt, load_run
 
 logger = logging.getLogger(__name__)
 
-METRICS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("answer_accuracy", ("answer_accuracy",), "pct"),
-    ("char_f1", ("char_f1",), "num"),
-    ("citation_precision", ("citation_precision",), "pct"),
-    ("citation_recall", ("citation_recall",), "pct"),
-    ("refusal_rate", ("refusal_rate",), "pct"),
-    ("false_refusal_rate", ("false_refusal_rate",), "pct"),
-    ("hybrid recall@1", ("retrieval", "hybrid", "recall@1"), "pct"),
-    ("hybrid recall@5", ("retrieval", "hybrid", "recall@5"), "pct"),
-    ("hybrid mrr", ("retrieval", "hybrid", "mrr"), "num"),
-    ("dense recall@5", ("retrieval", "dense", "recall@5"), "pct"),
-    ("bm25 recall@5", ("retrieval", "bm25", "recall@5"), "pct"),
-    ("latency total p50", ("latency", "total", "p50"), "sec"),
-    ("latency total p95", ("latency", "total", "p95"), "sec"),
-    ("latency first_token p50", ("latency", "first_token", "p50"), "sec"),
-    ("latency retrieve p50", ("latency", "retrieve", "p50"), "sec"),
-    ("prompt_tokens_mean", ("prompt_tokens_mean",), "int"),
-    ("completion_tokens_mean", ("completion_tokens_mean",), "int"),
-    ("peak_rss_mb", ("peak_rss_mb",), "int"),
-    ("n", ("n",), "int"),
-    ("n_errors", ("n_errors",), "int"),
+# The headline metrics a comparison shows (names from ``metrics.METRICS``).
+COMPARED = metrics(
+    "answer_accuracy", "char_f1", "citation_precision", "citation_recall", "refusal_rate",
+    "false_refusal_rate", "hybrid_recall@1", "hybrid_recall@5", "hybrid_mrr", "dense_recall@5",
+    "bm25_recall@5", "total_p50", "total_p95", "first_token_p50", "retrieve_p50",
+    "prompt_tokens_mean", "completion_tokens_mean", "peak_rss_mb", "n", "n_errors",
 )
-
 
 def _truncate(text: Any, limit: int = 160) -> str:
     flat = " ".join(str(text or "").split())
@@ -88,10 +72,10 @@ def compare_runs(run_a: Path, run_b: Path) -> str:
     if {str(r.get("id")) for r in rows_a} != {str(r.get("id")) for r in rows_b}:
         lines.append("  note: the runs cover different question ids; each run is scored on its own")
     lines.append(f"  {'metric':<26}{'A':>12}{'B':>12}{'delta':>12}")
-    for label, path, kind in METRICS:
-        va, vb = dig(sum_a, *path), dig(sum_b, *path)
+    for m in COMPARED:
+        va, vb = dig(sum_a, *m.path), dig(sum_b, *m.path)
         lines.append(
-            f"  {label:<26}{fmt(va, kind):>12}{fmt(vb, kind):>12}{_delta(va, vb, kind):>12}"
+            f"  {m.key:<26}{fmt(va, m.kind):>12}{fmt(vb, m.kind):>12}{_delta(va, vb, m.kind):>12}"
         )
     config_lines = _config_diff(sum_a.get("config") or {}, sum_b.get("config") or {})
     if config_lines:

@@ -31,8 +31,8 @@ from ..errors import InputError
 from ..settings import Settings
 from ..types import Document, Hit
 from .compare import compare_runs
-from .metrics import score_row, summarize
-from .report import write_report
+from .metrics import metrics, score_row, summarize
+from .report import dig, write_report
 from .splits import half_of
 
 logger = logging.getLogger(__name__)
@@ -252,8 +252,8 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
                   chunk_size=settings.chunk_size, evidence_tokens=settings.evidence_tokens,
                   n_questions=len(items), half=args.half, machine=f"{platform.machine()} {platform.processor()}")
     summary = run_eval(bot, items, out, config, args.retrieval_only, settings.progress)
-    print(json.dumps({k: summary.get(k) for k in ("answer_accuracy", "refusal_rate",
-                                                  "false_refusal_rate", "citation_precision",
-                                                  "citation_recall")}, ensure_ascii=False))
+    shown = metrics("answer_accuracy", "refusal_rate", "false_refusal_rate", "citation_precision",
+                    "citation_recall")
+    print(json.dumps({m.key: dig(summary, *m.path) for m in shown}, ensure_ascii=False))
     print(f"recall@5 hybrid {summary['retrieval']['hybrid']['recall@5']:.3f}; report: {out / 'report.html'}")
     return 0

@@ -10,7 +10,8 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from assistant.evaluation.answer_norm import normalize_answer
 from assistant.evaluation.splits import HALVES, half_of
@@ -39,6 +40,52 @@ def answer_correct(prediction: str, golds: Sequence[str]) -> bool:
     """True when any non-empty normalised gold is a substring of the normalised prediction."""
     pred = normalize_answer(prediction)
     return any(g in pred for g in _norm_golds(golds))
+
+
+MetricKind = Literal["int", "num", "pct", "sec"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One number of a run's ``summary.json``: its name, label, where it is, how to show it."""
+
+    key: str
+    label: str
+    path: tuple[str, ...]
+    kind: MetricKind
+
+
+# Every metric a report, a comparison or a table shows: the one list of metric names.
+METRICS: dict[str, Metric] = {m.key: m for m in (
+    Metric("n", "Questions", ("n",), "int"),
+    Metric("n_errors", "Errors", ("n_errors",), "int"),
+    Metric("answer_accuracy", "Answer accuracy", ("answer_accuracy",), "pct"),
+    Metric("char_f1", "Char F1", ("char_f1",), "num"),
+    Metric("citation_precision", "Citation precision", ("citation_precision",), "pct"),
+    Metric("citation_recall", "Citation recall", ("citation_recall",), "pct"),
+    Metric("refusal_rate", "Refusal rate (unanswerable)", ("refusal_rate",), "pct"),
+    Metric("false_refusal_rate", "False refusal rate (answerable)", ("false_refusal_rate",), "pct"),
+    Metric("hybrid_recall@1", "Hybrid recall@1", ("retrieval", "hybrid", "recall@1"), "pct"),
+    Metric("hybrid_recall@5", "Hybrid recall@5", ("retrieval", "hybrid", "recall@5"), "pct"),
+    Metric("hybrid_mrr", "Hybrid MRR", ("retrieval", "hybrid", "mrr"), "num"),
+    Metric("dense_recall@5", "Dense recall@5", ("retrieval", "dense", "recall@5"), "pct"),
+    Metric("bm25_recall@5", "BM25 recall@5", ("retrieval", "bm25", "recall@5"), "pct"),
+    Metric("retrieve_p50", "Retrieve p50", ("latency", "retrieve", "p50"), "sec"),
+    Metric("retrieve_p95", "Retrieve p95", ("latency", "retrieve", "p95"), "sec"),
+    Metric("first_token_p50", "First token p50", ("latency", "first_token", "p50"), "sec"),
+    Metric("first_token_p95", "First token p95", ("latency", "first_token", "p95"), "sec"),
+    Metric("total_p50", "Total p50", ("latency", "total", "p50"), "sec"),
+    Metric("total_p95", "Total p95", ("latency", "total", "p95"), "sec"),
+    Metric("prompt_tokens_mean", "Prompt tokens (mean)", ("prompt_tokens_mean",), "int"),
+    Metric("completion_tokens_mean", "Completion tokens (mean)", ("completion_tokens_mean",), "int"),
+    Metric("peak_rss_mb", "Peak RSS (MB)", ("peak_rss_mb",), "int"),
+    Metric("prompt_speed_tps", "Prompt speed (tokens/s)", ("config", "prompt_speed_tps"), "num"),
+)}
+
+
+def metrics(*keys: str) -> tuple[Metric, ...]:
+    """The ``METRICS`` named by ``keys``, in that order (an unknown key raises KeyError)."""
+    return tuple(METRICS[k] for k in keys)
 
 
 def _f1(pred: str, gold: str) -> float:

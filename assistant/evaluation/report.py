@@ -22,8 +22,10 @@ from assistant.evaluation.charts import (
 )
 from assistant.evaluation.metrics import (
     GOOD_OUTCOMES,
+    METRICS,
     RECALL_KS,
     RETRIEVERS,
+    metrics,
     row_outcome,
     summarize,
 )
@@ -99,51 +101,38 @@ def dig(data: Mapping[str, Any], *path: str) -> Any:
     return cur
 
 
-HEADLINE: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("Questions", ("n",), "int"),
-    ("Answerable / unanswerable", (), ""),
-    ("Errors", ("n_errors",), "int"),
-    ("Answer accuracy", ("answer_accuracy",), "pct"),
-    ("Char F1", ("char_f1",), "num"),
-    ("Citation precision", ("citation_precision",), "pct"),
-    ("Citation recall", ("citation_recall",), "pct"),
-    ("Refusal rate (unanswerable)", ("refusal_rate",), "pct"),
-    ("False refusal rate (answerable)", ("false_refusal_rate",), "pct"),
-    ("Hybrid recall@5", ("retrieval", "hybrid", "recall@5"), "pct"),
-    ("Hybrid MRR", ("retrieval", "hybrid", "mrr"), "num"),
-    ("Retrieve p50 / p95", ("latency", "retrieve"), "sec"),
-    ("First token p50 / p95", ("latency", "first_token"), "sec"),
-    ("Total p50 / p95", ("latency", "total"), "sec"),
-    ("Prompt tokens (mean)", ("prompt_tokens_mean",), "int"),
-    ("Completion tokens (mean)", ("completion_tokens_mean",), "int"),
-    ("Peak RSS (MB)", ("peak_rss_mb",), "int"),
-    ("Prompt speed (tokens/s)", ("config", "prompt_speed_tps"), "num"),
+# The report's headline table; a pair ``X_p50``/``X_p95`` shares one row.
+HEADLINE = metrics(
+    "n", "n_errors", "answer_accuracy", "char_f1", "citation_precision", "citation_recall",
+    "refusal_rate", "false_refusal_rate", "hybrid_recall@5", "hybrid_mrr",
+    "retrieve_p50", "retrieve_p95", "first_token_p50", "first_token_p95", "total_p50", "total_p95",
+    "prompt_tokens_mean", "completion_tokens_mean", "peak_rss_mb", "prompt_speed_tps",
 )
 # Columns of the tune/report halves table (summary["halves"][half]).
-HALF_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("Questions", ("n",), "int"),
-    ("Answer accuracy", ("answer_accuracy",), "pct"),
-    ("Refusal", ("refusal_rate",), "pct"),
-    ("False refusal", ("false_refusal_rate",), "pct"),
-    ("Citation P", ("citation_precision",), "pct"),
-    ("Citation R", ("citation_recall",), "pct"),
-    ("Prompt tokens", ("prompt_tokens_mean",), "int"),
-    ("First token p50", ("latency", "first_token", "p50"), "sec"),
-    ("Total p50", ("latency", "total", "p50"), "sec"),
+HALF_COLUMNS = metrics(
+    "n", "answer_accuracy", "refusal_rate", "false_refusal_rate", "citation_precision",
+    "citation_recall", "prompt_tokens_mean", "first_token_p50", "total_p50",
 )
+P95_SUFFIX, P50_SUFFIX = "_p95", "_p50"
 
 
 def _headline(summary: Mapping[str, Any]) -> str:
     out = ["<table><tr><th>Metric</th><th>Value</th></tr>"]
-    for label, path, kind in HEADLINE:
-        if not path:
-            value = f"{fmt(summary.get('n_answerable'))} / {fmt(summary.get('n_unanswerable'))}"
-        elif path[0] == "latency":
-            stage = dig(summary, *path) or {}
-            value = f"{fmt(stage.get('p50'), kind)} / {fmt(stage.get('p95'), kind)}"
-        else:
-            value = fmt(dig(summary, *path), kind)
-        out.append(f"<tr><td>{escape(label)}</td><td class=num>{escape(value)}</td></tr>")
+    rows: list[tuple[str, str]] = []
+    for m in HEADLINE:
+        if m.key.endswith(P95_SUFFIX):
+            continue  # shown beside its p50
+        value = fmt(dig(summary, *m.path), m.kind)
+        label = m.label
+        if m.key.endswith(P50_SUFFIX):
+            p95 = METRICS[m.key[: -len(P50_SUFFIX)] + P95_SUFFIX]
+            label = f"{m.label} / p95"
+            value = f"{value} / {fmt(dig(summary, *p95.path), p95.kind)}"
+        rows.append((label, value))
+        if m.key == "n":
+            rows.append(("Answerable / unanswerable",
+                         f"{fmt(summary.get('n_answerable'))} / {fmt(summary.get('n_unanswerable'))}"))
+    out += [f"<tr><td>{escape(label)}</td><td class=num>{escape(value)}</td></tr>" for label, value in rows]
     out.append("</table>")
     return "".join(out)
 
@@ -162,13 +151,13 @@ def _retrieval_table(summary: Mapping[str, Any]) -> str:
 
 
 def _halves_table(summary: Mapping[str, Any]) -> str:
-    head = "".join(f"<th>{escape(label)}</th>" for label, _, _ in HALF_COLUMNS)
+    head = "".join(f"<th>{escape(m.label)}</th>" for m in HALF_COLUMNS)
     out = [f"<table><tr><th>Half</th>{head}</tr>"]
     for half in HALVES:
         numbers = dig(summary, "halves", half) or {}
         cells = "".join(
-            f"<td class=num>{escape(fmt(dig(numbers, *path), kind))}</td>"
-            for _, path, kind in HALF_COLUMNS
+            f"<td class=num>{escape(fmt(dig(numbers, *m.path), m.kind))}</td>"
+            for m in HALF_COLUMNS
         )
         out.append(f"<tr><td>{escape(half)}</td>{cells}</tr>")
     out.append("</table>")

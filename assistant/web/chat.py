@@ -14,9 +14,10 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..assistant import Assistant, IndexReport
-from ..errors import AssistantError
+from ..errors import AssistantError, InputError
 from ..settings import Settings
 from ..types import Answer
 from .kb import KnowledgeBase
@@ -64,6 +65,16 @@ class GenerationQueue:
             self._line.append(ticket)
         return ticket
 
+    def try_join(self, limit: int) -> Ticket | None:
+        """A ticket, unless ``limit`` requests already hold one (then None: the caller
+        answers "busy" instead of making the line longer)."""
+        with self._cond:
+            if len(self._line) >= limit:
+                return None
+            ticket = Ticket(self)
+            self._line.append(ticket)
+            return ticket
+
     def __len__(self) -> int:
         with self._cond:
             return len(self._line)
@@ -105,20 +116,23 @@ class ChatOptions:
                 "bm25_weight": float(self.bm25_weight), "language": self.language}
 
 
+Stage = Literal["queued", "rewriting", "answering", "done", "error"]
+
+
 @dataclass(frozen=True)
 class ChatUpdate:
-    """A snapshot of one answer in progress (front ends redraw from it).
+    """A snapshot of one answer in progress (front ends redraw from it)."""
 
-    ``stage`` is one of ``queued``, ``rewriting``, ``answering``, ``done``, ``error``.
-    """
-
-    stage: str
+    stage: Stage
     question: str
     standalone: str = ""
     text: str = ""
     queue_position: int = 0
     answer: Answer | None = None
     error: str = ""
+    # Why it failed: "input" (the request was wrong: empty or too long question,
+    # unknown profile) or "server" (a fault of ours); "" unless stage is "error".
+    error_kind: Literal["", "input", "server"] = ""
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -151,24 +165,26 @@ class ChatService:
     def assistant_for(self, profile: str) -> Assistant:
         """The assistant of a generator profile (``fast`` is created on first use)."""
         if profile not in PROFILES:
-            raise AssistantError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+            raise InputError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
         with self._profiles_lock:
             if profile not in self._profiles:
                 self._profiles[profile] = self.base.variant(generator=self.base.settings.fast_generator)
             return self._profiles[profile]
 
     def respond(self, question: str, history: Sequence[tuple[str, str]] = (),
-                options: ChatOptions | None = None) -> Iterator[ChatUpdate]:
+                options: ChatOptions | None = None, ticket: Ticket | None = None) -> Iterator[ChatUpdate]:
         """Answer ``question`` in the context of ``history`` ((question, answer) turns).
 
         Yields ``queued`` updates while other requests hold the model, a
         ``rewriting`` update when a follow-up is made standalone, ``answering``
         updates as text streams, then ``done`` with the ``Answer`` - or ``error``
-        with a readable message; this never raises for a bad request.
+        with a readable message; this never raises for a bad request. ``ticket``
+        is a place already taken in ``self.queue`` (``try_join``); closing the
+        iterator early gives the place up and stops the generation.
         """
         options = options or ChatOptions()
         t0 = time.perf_counter()
-        ticket = self.queue.join()
+        ticket = ticket or self.queue.join()
         try:
             bot = self.assistant_for(options.profile)
             position = ticket.position()
@@ -195,10 +211,11 @@ class ChatService:
                     text += item
                     yield ChatUpdate("answering", question, standalone=standalone, text=text)
         except AssistantError as exc:
-            yield ChatUpdate("error", question, error=str(exc))
+            yield ChatUpdate("error", question, error=str(exc),
+                             error_kind="input" if isinstance(exc, InputError) else "server")
         except Exception as exc:  # one broken request must not take the app down
             logger.exception("chat request failed")
-            yield ChatUpdate("error", question, error=f"{type(exc).__name__}: {exc}")
+            yield ChatUpdate("error", question, error=f"{type(exc).__name__}: {exc}", error_kind="server")
         finally:
             ticket.leave()
 

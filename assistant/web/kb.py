@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..assistant import Assistant, IndexReport
 from ..errors import InputError
@@ -30,13 +31,16 @@ HIDDEN_FILE = ".hidden.json"  # source files the user deleted from the knowledge
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
+FileState = Literal["indexed", "skipped", "pending"]
+
+
 @dataclass(frozen=True)
 class FileStatus:
     """One file of the knowledge base as the UI lists it."""
 
     name: str
     path: Path
-    state: str  # "indexed" | "skipped" | "pending"
+    state: FileState
     detail: str  # chunk count, skip reason, or why it is pending
     size: int
     uploaded: bool
@@ -153,6 +157,11 @@ class KnowledgeBase:
             return report
 
     @property
+    def last_report(self) -> IndexReport | None:
+        """What the last rebuild did (None before the first)."""
+        return self._last
+
+    @property
     def busy(self) -> bool:
         """Whether a rebuild is running."""
         return self._lock.locked()
@@ -170,6 +179,7 @@ class KnowledgeBase:
         out = []
         for path in self.files():
             key = str(path)
+            state: FileState
             if key in chunks:
                 state, detail = "indexed", str(chunks[key])
             elif key in skipped:

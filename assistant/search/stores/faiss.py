@@ -54,6 +54,21 @@ class FaissStore:
         return cls(_empty(dim, hnsw), [])
 
     @property
+    def dim(self) -> int:
+        """Dimension of the vectors."""
+        return int(self._index.d)
+
+    @property
+    def ef_search(self) -> int | None:
+        """HNSW's search breadth (None for exact search)."""
+        return int(self._index.hnsw.efSearch) if self.index_type == "hnsw" else None
+
+    @ef_search.setter
+    def ef_search(self, value: int) -> None:
+        if self.index_type == "hnsw":
+            self._index.hnsw.efSearch = int(value)
+
+    @property
     def index_type(self) -> str:
         """``flat-ip`` or ``hnsw``."""
         return "hnsw" if isinstance(self._index, faiss.IndexHNSWFlat) else "flat-ip"
