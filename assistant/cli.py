@@ -179,7 +179,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from .web.api import ApiLimits, check_binding, create_app
+    from .web.api import create_app
+    from .web.api_shapes import ApiLimits, check_binding
     from .web.chat import ChatService
 
     api_key = args.api_key or os.environ.get("ASSISTANT_API_KEY") or None

@@ -55,6 +55,7 @@ from assistant.search.index import Index, chunk_documents
 from assistant.search.lexical import BM25Index, tokenize
 from assistant.search.retrieve import Retriever
 from assistant.search.stores import FaissStore, backend
+from assistant.search.stores import faiss as faiss_store
 from assistant.search.stores.faiss import HNSW_EF_SEARCH, HNSW_NEIGHBOURS
 from assistant.search.stores.milvus import close_clients
 from assistant.settings import Settings
@@ -138,7 +139,7 @@ def synthesize(real: Vector, n: int, rng: np.random.Generator) -> Vector:
 
 def bench_size(n: int, real: Vector, tokens: list[list[str]], questions: list[list[str]],
                settings: Settings, queries: int, milvus_max: int, tmp: Path,
-               ef_sweep: Sequence[int] = ()) -> dict[str, Any]:
+               ef_sweep: Sequence[int] = (), dense_only: bool = False) -> dict[str, Any]:
     """Every structure at ``n`` chunks."""
     rng = np.random.default_rng(SEED + n)
     vectors = synthesize(real, n, rng)
@@ -184,6 +185,8 @@ def bench_size(n: int, real: Vector, tokens: list[list[str]], questions: list[li
         row["milvus_lite"]["recall@10"] = round(recall(row["milvus_lite"].pop("top"), truth), 4)
         close_clients()
 
+    if dense_only:
+        return row
     corpus = [tokens[i] + tokens[j] for i, j in rng.integers(0, len(tokens), (n, 2))]
     retriever_bm25, secs = timed(lambda: _bm25(corpus))
     corpus.clear()
@@ -235,8 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--ef-sweep", type=int, nargs="*", default=[],
                     help="also search the HNSW graph with these efSearch values")
+    ap.add_argument("--ef-construction", type=int, help="build HNSW graphs with this efConstruction "
+                    f"(default {faiss_store.HNSW_EF_CONSTRUCTION})")
+    ap.add_argument("--dense-only", action="store_true", help="skip BM25 and the hybrid")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
+    if args.ef_construction:
+        faiss_store.HNSW_EF_CONSTRUCTION = args.ef_construction
     settings = Settings(progress=False)
     with tempfile.TemporaryDirectory() as tmp:
         print("ingestion (cmrc2018) ...", file=sys.stderr)
@@ -248,12 +256,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "host": {"cpus": os.cpu_count(), "machine": platform.machine(),
                      "processor": platform.processor() or platform.machine()},
             "settings": {"candidates": settings.candidates, "top_k": settings.top_k,
-                         "hnsw_threshold": settings.hnsw_threshold},
+                     "hnsw_threshold": settings.hnsw_threshold, "hnsw_m": HNSW_NEIGHBOURS,
+                     "hnsw_ef_construction": faiss_store.HNSW_EF_CONSTRUCTION},
             "ingestion": ingestion, "sizes": []}
         for n in args.sizes:
             print(f"{n} chunks ...", file=sys.stderr)
             results["sizes"].append(bench_size(n, real, tokens, questions, settings, args.queries,
-                                               args.milvus_max, Path(tmp), args.ef_sweep))
+                                               args.milvus_max, Path(tmp), args.ef_sweep,
+                                               args.dense_only))
             gc.collect()
     print(json.dumps(results, ensure_ascii=False, indent=2))
     if args.json:

@@ -18,7 +18,8 @@ import uvicorn  # noqa: E402
 from fakes import EchoGenerator, HashEmbedder  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.web.api import ApiLimits, create_app  # noqa: E402
+from assistant.web.api import create_app  # noqa: E402
+from assistant.web.api_shapes import ApiLimits  # noqa: E402
 from assistant.web.chat import ChatService  # noqa: E402
 
 REWRITES = {"它是哪年设立的？": "广西人工智能产业基金"}

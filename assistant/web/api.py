@@ -28,162 +28,42 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import math
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..types import Answer
+from .api_shapes import (
+    OWNER,
+    ApiError,
+    ApiLimits,
+    ChatRequest,
+    SearchRequest,
+    extension,
+    pieces,
+    split_conversation,
+    sse,
+    usage,
+)
 from .chat import PROFILES, ChatOptions, ChatService, ChatUpdate, Ticket
 
 logger = logging.getLogger(__name__)
 
-OWNER = "assistant"
 # Rough seconds one answer holds the model (eval/RESULTS.md: total p50 2-4 s on
 # 2 cores); a full queue's Retry-After is this times the requests ahead.
 SECONDS_PER_ANSWER = 4.0
-STREAM_PIECE_CHARS = 8  # a verified answer is streamed in pieces of about this size
 POLL_SECONDS = 0.25  # how often a waiting stream checks whether its client is gone
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-@dataclass(frozen=True)
-class ApiLimits:
-    """Request limits of the HTTP API."""
-
-    max_body_bytes: int = 64 * 1024
-    max_queue: int = 16  # requests waiting or answering; one more gets 429
-    max_question_chars: int = 2000
-
-    def __post_init__(self) -> None:
-        if min(self.max_body_bytes, self.max_queue, self.max_question_chars) < 1:
-            raise ValueError("API limits must be at least 1")
-
-
-def check_binding(host: str, api_key: str | None) -> None:
-    """Refuse to serve beyond this machine without a key (raises ValueError saying why)."""
-    if host not in LOOPBACK and not api_key:
-        raise ValueError(
-            f"refusing to listen on {host} without an API key: anyone who can reach this "
-            "machine could read your documents through the API. Set --api-key or "
-            "ASSISTANT_API_KEY, or listen on 127.0.0.1.")
-
-
-# --------------------------------------------------------------------------- requests
-
-
-class ChatMessage(BaseModel):
-    """One message of a chat-completions request (text content only)."""
-
-    role: Literal["system", "user", "assistant", "developer", "tool"]
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        """The message text (text parts of a multi-part content joined)."""
-        if isinstance(self.content, list):
-            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
-        return self.content or ""
-
-
-class StreamOptions(BaseModel):
-    """OpenAI's ``stream_options``."""
-
-    include_usage: bool = False
-
-
-class ChatRequest(BaseModel):
-    """The fields of a chat-completions request this API reads (others are accepted and
-    ignored: sampling is fixed, the answer length is the pipeline's)."""
-
-    model: str = "default"
-    messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    model_config = {"extra": "allow"}
-
-
-class SearchRequest(BaseModel):
-    """``POST /v1/search``."""
-
-    query: str
-    k: int = Field(default=5, ge=1, le=100)
-    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
-
-
-class ApiError(Exception):
-    """An error answered in OpenAI's shape."""
-
-    def __init__(self, status: int, message: str, type_: str = "invalid_request_error",
-                 code: str | None = None, param: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.type, self.code, self.param = status, message, type_, code, param
-        self.headers = headers or {}
-
-    def response(self) -> JSONResponse:
-        """The JSON response."""
-        body = {"error": {"message": self.message, "type": self.type, "param": self.param,
-                          "code": self.code}}
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
-
-
-def split_conversation(messages: Sequence[ChatMessage]) -> tuple[str, list[tuple[str, str]]]:
-    """(question, earlier (question, answer) turns) from a chat-completions message list."""
-    turns = [m for m in messages if m.role in ("user", "assistant")]
-    if not turns or turns[-1].role != "user" or not turns[-1].text().strip():
-        raise ApiError(400, "the last message must be a user message with text", param="messages")
-    history: list[tuple[str, str]] = []
-    pending: str | None = None
-    for m in turns[:-1]:
-        if m.role == "user":
-            pending = m.text()
-        elif pending is not None:
-            history.append((pending, m.text()))
-            pending = None
-    return turns[-1].text().strip(), history
-
-
-# --------------------------------------------------------------------------- responses
-
-
-def extension(answer: Answer, update: ChatUpdate) -> dict[str, Any]:
-    """The ``assistant`` extension field: what standard clients ignore and ours read."""
-    return {
-        "citations": [{"marker": c.marker, "source": c.source, "doc_id": c.doc_id,
-                       "chunk_id": c.chunk_id, "start": c.start, "end": c.end, "quote": c.quote,
-                       "added": c.added} for c in answer.citations],
-        "refused": answer.refused,
-        "confidence": answer.confidence,
-        "standalone_question": update.standalone,
-        "timings": {k: round(v, 4) for k, v in update.timings.items()},
-    }
-
-
-def usage(answer: Answer) -> dict[str, int]:
-    """OpenAI ``usage`` from the answer's real token counts."""
-    return {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens,
-            "total_tokens": answer.prompt_tokens + answer.completion_tokens}
-
-
-def pieces(text: str, size: int = STREAM_PIECE_CHARS) -> list[str]:
-    """``text`` cut into pieces that concatenate back to it."""
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-
-def _sse(data: dict[str, Any] | str) -> str:
-    return f"data: {data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 # --------------------------------------------------------------------------- the app
@@ -338,8 +218,10 @@ class Api:
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if body.stream:
             include_usage = bool(body.stream_options and body.stream_options.include_usage)
+            # The background task gives the place up even when the client left before
+            # the stream started (the generator's own cleanup never runs then).
             return StreamingResponse(self._stream(updates, request, cid, body.model, include_usage),
-                                     media_type="text/event-stream",
+                                     media_type="text/event-stream", background=BackgroundTask(ticket.leave),
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         final = _last(updates)
         answer = _final_answer(final)
@@ -370,7 +252,7 @@ class Api:
         worker = threading.Thread(target=work, name="api-stream", daemon=True)
         worker.start()
         head = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
-        yield _sse({**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+        yield sse({**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                          "finish_reason": None}]})
         final: ChatUpdate | None = None
         try:
@@ -392,19 +274,19 @@ class Api:
                     final = update
             if final is None or final.stage == "error" or final.answer is None:
                 error = _error_of(final)
-                yield _sse({"error": {"message": error.message, "type": error.type, "param": None,
+                yield sse({"error": {"message": error.message, "type": error.type, "param": None,
                                       "code": error.code}})
-                yield _sse("[DONE]")
+                yield sse("[DONE]")
                 return
             answer = final.answer
             for piece in pieces(answer.text):
-                yield _sse({**head, "choices": [{"index": 0, "delta": {"content": piece},
+                yield sse({**head, "choices": [{"index": 0, "delta": {"content": piece},
                                                  "finish_reason": None}]})
-            yield _sse({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            yield sse({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
                         OWNER: extension(answer, final)})
             if include_usage:
-                yield _sse({**head, "choices": [], "usage": usage(answer)})
-            yield _sse("[DONE]")
+                yield sse({**head, "choices": [], "usage": usage(answer)})
+            yield sse("[DONE]")
         finally:
             stop.set()
 
