@@ -29,6 +29,7 @@ from typing import Any
 from ...errors import IndexMismatchError, InputError
 from ...settings import Settings
 from ...types import Chunk, Vector
+from .faiss import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_NEIGHBOURS
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ LITE_FILE = "milvus.db"  # the milvus-lite database under Settings.index_root by
 ID_FIELD, VECTOR_FIELD = "id", "vec"
 MAX_ID_CHARS = 64
 INSERT_BATCH = 2000  # rows per insert call (keeps each gRPC message well under its limit)
-HNSW_NEIGHBOURS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128  # as the FAISS store
 _client_lock = threading.Lock()
 _open_clients: dict[str, Any] = {}
 
