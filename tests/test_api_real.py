@@ -41,7 +41,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterat
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "ASSISTANT_API_KEY": KEY})
     url = f"http://127.0.0.1:{port}"
-    wait_ready(url, proc, seconds=600)
+    wait_ready(url, proc, seconds=600, key=KEY)
     yield openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0, timeout=600)
     proc.terminate()
     proc.wait(timeout=60)
@@ -101,10 +101,12 @@ def test_generation_on_a_remote_llama_cpp_server(tmp_path: Path, corpus_dir: Pat
     if not is_installed(get_spec(settings.generator, settings), settings):
         pytest.fail(f"{settings.generator} is not installed: run `make setup`")
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path(settings.generator, settings)),
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "qwen-0.5b"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "llama-server.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path(settings.generator, settings)),
+             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
+             "--model_alias", "qwen-0.5b"], stdout=sink, stderr=subprocess.STDOUT, text=True)
     try:
         import httpx
 
@@ -115,8 +117,10 @@ def test_generation_on_a_remote_llama_cpp_server(tmp_path: Path, corpus_dir: Pat
                     break
             except httpx.HTTPError:
                 if proc.poll() is not None:
-                    pytest.fail(proc.stderr.read() if proc.stderr else "llama_cpp.server exited")
+                    pytest.fail(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
             threading.Event().wait(0.5)
+        else:
+            pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
         bot = Assistant(settings.replace(llm_url=f"{url}/v1", llm_model="qwen-0.5b"))
         bot.index([corpus_dir])
         answer = bot.ask(CENTER_Q)

@@ -20,6 +20,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.evaluation.harness import GoldItem, ci_slice, load_gold, run_eval
+from assistant.settings import STORE_KINDS, StoreKind
 
 pytestmark = pytest.mark.models
 REPO = Path(__file__).resolve().parents[1]
@@ -36,9 +37,11 @@ def test_slice_is_twenty_mixed_questions() -> None:
     assert any(not i.answerable for i in items) and any(i.lang == "en" for i in items)
 
 
-def test_quality_floor(tmp_path: Path, corpus_dir: Path) -> None:
+@pytest.mark.parametrize("store", STORE_KINDS)
+def test_quality_floor(tmp_path: Path, corpus_dir: Path, store: StoreKind) -> None:
+    """The floor holds with the vectors in FAISS and in Milvus (milvus-lite)."""
     full = json.loads((REPO / "eval" / "floors.json").read_text(encoding="utf-8"))
-    settings = Settings(index_root=tmp_path / "index", progress=False)
+    settings = Settings(index_root=tmp_path / "index", progress=False, store=store)
     bot = Assistant(settings)
     report = bot.index([corpus_dir])
     summary = run_eval(bot, gold_slice(), tmp_path / "run", {"index": report.name}, progress=False)

@@ -29,6 +29,7 @@ from ..ingest.chunk import split_sentences
 from ..ingest.normalize import normalize
 from ..search.terms import key_terms, term_coverage
 from ..types import Hit
+from .guard import strip_instructions
 
 
 class QuestionKind(StrEnum):
@@ -80,7 +81,13 @@ class Sentence:
     start: int
     end: int
     text: str
-    norm: str
+    norm: str  # search form of ``shown``
+    shown: str = ""  # what the model reads: ``text`` without planted instructions (``guard``)
+
+    @property
+    def prompt_text(self) -> str:
+        """The sentence as it goes into the prompt."""
+        return self.shown or self.text
 
 
 @dataclass(frozen=True)
@@ -99,12 +106,12 @@ class Evidence:
         for n in sorted({s.passage for s in self.sentences}):
             own = sorted((s for s in self.sentences if s.passage == n), key=lambda s: s.start)
             hit = self.hits[n - 1]
-            head = hit.chunk.heading
+            head = strip_instructions(hit.chunk.heading)
             parts: list[str] = []
             for i, s in enumerate(own):
                 if i and s.start > own[i - 1].end + 1:
                     parts.append("……")
-                parts.append(s.text)
+                parts.append(s.prompt_text)
             body = "".join(parts)
             # A heading earns its tokens only when it names something the question asks about.
             head_norm = normalize(head).lower()
@@ -150,9 +157,11 @@ def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
         text = hit.chunk.text
         for s, e in split_sentences(text, 0, len(text), MAX_SENTENCE_CHARS):
             body = text[s:e].strip()
-            if len(body) >= MIN_SENTENCE_CHARS:
+            shown = strip_instructions(body)
+            if len(shown) >= MIN_SENTENCE_CHARS:
                 lead = len(text[s:e]) - len(text[s:e].lstrip())
-                out.append(Sentence(n, s + lead, s + lead + len(body), body, normalize(body).lower()))
+                out.append(Sentence(n, s + lead, s + lead + len(body), body, normalize(shown).lower(),
+                                    shown if shown != body else ""))
     return out
 
 
@@ -202,7 +211,7 @@ def select_evidence(
         score = gain(pick)
         if chosen and score < max(best * RELATIVE_FLOOR, 1e-9):
             break
-        cost = count_tokens(pick.text) + SEPARATOR_TOKENS
+        cost = count_tokens(pick.prompt_text) + SEPARATOR_TOKENS
         pool.remove(pick)
         if chosen and used + cost > budget:
             continue
