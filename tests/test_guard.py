@@ -34,6 +34,7 @@ def test_model_facing_wording_is_found(text: str) -> None:
     "该系统由指令集架构和操作系统组成。",
     "会议强调，不能忽略中小企业的作用。",
     "广西只用了三年就建成了算力中心。",
+    "张无忌问她的姓名时她只回答了一句：「终南山后，活死人墓」。",
     "The system was designed to answer questions about trade.",
     "Users can ignore the warning if the file is trusted.",
 ])
