@@ -301,3 +301,22 @@ def test_warm_up_runs_each_answer_prompt_once(tmp_path: Path) -> None:
     assert bot.warm_up() >= 0
     # One scoring step per answer language: the prefixes real questions share.
     assert [c[0]["content"] for c in gen.calls] == [bot.prompts("en").system, bot.prompts("zh").system]
+
+
+def test_conversation_survives_deleting_a_cited_file(setup) -> None:
+    """Issue: deleting a file broke every later turn that showed its passages."""
+    app, _, _, tmp = setup
+    kb = app.service.kb
+    up = kb.add_upload(_write(tmp / "lighthouse.txt", "白沙灯塔\n白沙灯塔的高度为四十二米，建于1990年。"))
+    kb.rebuild()
+    session = Session()
+    first = _last(app.submit("白沙灯塔的高度是多少？", session))
+    session = first[2]
+    assert "四十二米" in session.answers[-1].text
+    app.delete(str(up), session)
+    later = _last(app.submit("南A中心首批有多少家企业入驻？", session))
+    messages, sources = later[0], later[1]  # submit yields (messages, sources html, session, textbox)
+    assert "16家" in messages[-1]["content"]
+    assert "Error" not in sources and "unknown document" not in sources
+    assert "lighthouse.txt" in sources and "该文件已从知识库删除" in sources
+    assert "四十二米" in sources  # the earlier answer's passage, as it was cited

@@ -92,7 +92,9 @@ class ChatApp:
         """Sources of every answer: the latest open, earlier ones folded."""
         if not session.answers:
             return f'<div class="sources-empty">{t(session.ui_lang, "no_sources")}</div>'
-        doc = self.service.base.document
+        index = self.service.base.current_index
+        documents = index.documents if index is not None else {}
+        doc = documents.get  # None for a document deleted since the answer
         parts = []
         last = len(session.answers) - 1
         for turn in range(last, -1, -1):

@@ -37,6 +37,7 @@ TEXT: dict[str, dict[str, str]] = {
         "latency": "检索 {retrieve:.1f} 秒 · 首字 {first:.1f} 秒 · 总计 {total:.1f} 秒",
         "queue_wait": " · 排队 {queue:.1f} 秒",
         "location": "第 {line} 行，字符 {start}–{end}",
+        "removed": "该文件已从知识库删除，以下是当时引用的原文",
         "upload": "上传文件（{types}）", "files": "文件",
         "col_name": "文件", "col_state": "状态", "col_detail": "说明", "col_size": "大小",
         "indexed": "已索引", "skipped": "已跳过", "pending": "待索引",
@@ -68,6 +69,7 @@ TEXT: dict[str, dict[str, str]] = {
         "latency": "retrieval {retrieve:.1f} s · first token {first:.1f} s · total {total:.1f} s",
         "queue_wait": " · queued {queue:.1f} s",
         "location": "line {line}, characters {start}–{end}",
+        "removed": "removed from the knowledge base; the passage as it was cited",
         "upload": "Upload files ({types})", "files": "Files",
         "col_name": "File", "col_state": "Status", "col_detail": "Detail", "col_size": "Size",
         "indexed": "indexed", "skipped": "skipped", "pending": "pending",
@@ -178,11 +180,23 @@ def _source_block(doc: Document, start: int, end: int, element_id: str, label: s
     )
 
 
-def sources_html(answer: Answer, turn: int, document: Callable[[str], Document], lang: str) -> str:
+def _removed_block(source: str, text: str, element_id: str, label: str, lang: str) -> str:
+    """A source whose document left the knowledge base: its name and the passage as cited."""
+    return (
+        f'<div class="source removed" id="{element_id}">'
+        f'<div class="source-head"><b>{html.escape(label)}</b> '
+        f'{html.escape(source.replace(chr(92), "/").split("/")[-1])} · '
+        f'<span class="loc">{html.escape(t(lang, "removed"))}</span></div>'
+        f'<div class="source-text">{html.escape(text)}</div></div>'
+    )
+
+
+def sources_html(answer: Answer, turn: int, document: Callable[[str], Document | None], lang: str) -> str:
     """The sources panel for one answer: cited passages first, the rest behind a toggle.
 
     For a refusal the retrieved passages are shown open, so the user sees what
-    was found.
+    was found. ``document`` returns None for a document deleted since the answer:
+    its passage is shown as it was cited, never an error.
     """
     parts: list[str] = []
     cited_chunks: set[str] = set()
@@ -195,15 +209,19 @@ def sources_html(answer: Answer, turn: int, document: Callable[[str], Document],
             if c.marker in seen_markers:
                 continue
             seen_markers.add(c.marker)
-            parts.append(_source_block(document(c.doc_id), c.start, c.end, anchor(turn, c.marker),
-                                       f"[{c.marker}]", answer.text, lang))
+            doc = document(c.doc_id)
+            parts.append(_source_block(doc, c.start, c.end, anchor(turn, c.marker), f"[{c.marker}]",
+                                       answer.text, lang) if doc is not None else
+                         _removed_block(c.source, c.quote, anchor(turn, c.marker), f"[{c.marker}]", lang))
     rest: list[Hit] = [h for h in answer.hits if h.chunk.chunk_id not in cited_chunks]
     if rest:
-        blocks = "".join(
-            _source_block(document(h.chunk.doc_id), h.chunk.start, h.chunk.end,
-                          f"hit-{turn}-{i}", f"#{i}", "" if not answer.refused else answer.question, lang)
-            for i, h in enumerate(rest, 1)
-        )
+        blocks = ""
+        for i, h in enumerate(rest, 1):
+            doc = document(h.chunk.doc_id)
+            blocks += (_source_block(doc, h.chunk.start, h.chunk.end, f"hit-{turn}-{i}", f"#{i}",
+                                     "" if not answer.refused else answer.question, lang)
+                       if doc is not None else
+                       _removed_block(h.chunk.source, h.chunk.text, f"hit-{turn}-{i}", f"#{i}", lang))
         if answer.refused:
             parts.append(f'<div class="sources-title refused">{t(lang, "refused_found")}</div>{blocks}')
         else:
