@@ -66,3 +66,18 @@ def test_file_rows_are_localised() -> None:
 
 def test_unknown_language_falls_back_to_chinese() -> None:
     assert t("fr", "send") == "发送"
+
+
+def test_refusal_follows_the_question_language_and_script_not_the_ui() -> None:
+    from assistant.types import Answer
+    from assistant.web.render import answer_message
+
+    def refused(question: str) -> Answer:
+        return Answer(question=question, text="", citations=(), hits=(), refused=True)
+
+    english = answer_message(refused("How large is the fund Guangxi set up in February?"), 0, "zh")
+    assert "do not contain" in english
+    simplified = answer_message(refused("这个基金是哪年设立的？"), 0, "en")
+    assert "没有找到" in simplified
+    traditional = answer_message(refused("這個基金是哪一年設立的？"), 0, "zh")
+    assert "沒有找到" in traditional and "没有" not in traditional

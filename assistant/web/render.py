@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..answer.cite import MARKER, parse_markers
+from ..answer.language import question_script, to_script
 from ..ingest import SUPPORTED
-from ..ingest.normalize import bigrams
+from ..ingest.normalize import bigrams, detect_language
 from ..types import Answer, Citation, Document, Hit
 from .kb import FileStatus
 
@@ -119,9 +120,12 @@ def link_citations(text: str, turn: int) -> str:
 
 
 def answer_message(answer: Answer, turn: int, lang: str) -> str:
-    """The chat bubble for a finished answer (refusals said plainly)."""
+    """The chat bubble for a finished answer. A refusal is said plainly in the
+    question's language and script (an English question gets an English refusal in
+    the Chinese UI, a traditional one a traditional refusal), not the UI's."""
     if answer.refused:
-        return t(lang, "refused")
+        said = t(detect_language(answer.question), "refused")
+        return html.escape(to_script(said, question_script(answer.question)))
     return link_citations(answer.text, turn)
 
 
