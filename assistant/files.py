@@ -7,6 +7,7 @@ write of the same target removes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -64,3 +65,38 @@ def replace_folder(target: Path, build: Callable[[Path], None]) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+CHUNK_BYTES = 1 << 20
+
+
+def file_digest(path: Path) -> dict[str, object]:
+    """Size and sha256 of one file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(CHUNK_BYTES):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def checksums(folder: Path) -> dict[str, dict[str, object]]:
+    """Size and sha256 of every file below ``folder`` (paths relative, ``/``-separated)."""
+    return {p.relative_to(folder).as_posix(): file_digest(p)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def damaged(folder: Path, expected: dict[str, dict[str, object]]) -> list[str]:
+    """What differs between ``folder``'s files and the ``expected`` checksums: missing,
+    resized or altered files (files not listed are not checked)."""
+    problems = []
+    for rel, want in expected.items():
+        path = folder / rel
+        if not path.is_file():
+            problems.append(f"{rel} is missing")
+            continue
+        got = file_digest(path)
+        if got["bytes"] != want.get("bytes"):
+            problems.append(f"{rel} has {got['bytes']} bytes, {want.get('bytes')} were written")
+        elif got["sha256"] != want.get("sha256"):
+            problems.append(f"{rel} was altered (sha256 differs)")
+    return problems

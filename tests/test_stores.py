@@ -210,3 +210,26 @@ def test_milvus_server_uri_shared_by_two_processes(tmp_path: Path) -> None:
         close_clients()
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "alter", "delete"])
+def test_damaged_index_files_are_detected_on_load(bot: Assistant, tmp_path: Path, damage: str) -> None:
+    docs = write_docs(tmp_path / "docs", DOCS)
+    report = bot.index([docs], name="kb")
+    manifest = json.loads((report.path / "manifest.json").read_text(encoding="utf-8"))
+    assert "chunks.jsonl" in manifest["files"] and manifest["files"]["chunks.jsonl"]["sha256"]
+    Assistant(bot.settings, embedder=HashEmbedder()).load("kb")  # intact: loads
+    target = report.path / "chunks.jsonl"
+    data = target.read_bytes()
+    if damage == "truncate":
+        target.write_bytes(data[: len(data) // 2])
+    elif damage == "alter":
+        target.write_bytes(data.replace("100亿元".encode(), "900亿元".encode()))
+    else:
+        target.unlink()
+    with pytest.raises(IndexMismatchError, match=r"damaged: chunks\.jsonl .*--rebuild"):
+        Assistant(bot.settings, embedder=HashEmbedder()).load("kb")
+    # Indexing the folder again repairs it (the damaged index is rebuilt, not reused).
+    again = Assistant(bot.settings, embedder=HashEmbedder(), generator=EchoGenerator())
+    assert not again.index([docs], name="kb").reused
+    assert "100亿元" in again.ask("广西人工智能产业基金规模是多少？").text

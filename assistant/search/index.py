@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IndexMismatchError
-from ..files import replace_folder
+from ..files import checksums, damaged, replace_folder
 from ..ingest.chunk import chunk_document
 from ..ingest.clean import clean
 from ..settings import Settings
@@ -192,6 +192,9 @@ def save_index(index: Index, folder: Path) -> None:
         _write_jsonl(tmp / "chunks.jsonl", index.chunks)
         index.dense.persist(tmp)
         index.lexical.persist(tmp)
+        # Every file's size and sha256, checked on load: a truncated or altered
+        # file is found before it is parsed.
+        index.manifest["files"] = checksums(tmp)
         # The manifest goes last: a folder without one is never loadable.
         (tmp / "manifest.json").write_text(
             json.dumps(index.manifest, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -230,9 +233,10 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 def load_index(folder: Path, expected: dict[str, Any] | None = None,
-               settings: Settings | None = None) -> Index:
+               settings: Settings | None = None, verify: bool = True) -> Index:
     """Load an index folder with the store its manifest names; with ``expected``,
-    refuse a mismatched one. The error says what differs and how to rebuild."""
+    refuse a mismatched one; with ``verify``, refuse one whose files do not match
+    the checksums in its manifest. The error says what differs and how to rebuild."""
     manifest = read_manifest(folder)
     if manifest is None:
         raise IndexMismatchError(
@@ -244,6 +248,9 @@ def load_index(folder: Path, expected: dict[str, Any] | None = None,
         if diffs:
             raise IndexMismatchError(
                 f"index {folder} does not match the current settings (" + "; ".join(diffs) + f"). {rebuild}")
+    problems = damaged(folder, manifest.get("files") or {}) if verify else []
+    if problems:
+        raise IndexMismatchError(f"index {folder} is damaged: {'; '.join(problems)}. {rebuild}")
     entry, lex_entry = manifest.get("store"), manifest.get("lexical")
     if not isinstance(entry, dict) or not isinstance(lex_entry, dict):
         raise IndexMismatchError(f"index {folder} names no vector store (an older layout). {rebuild}")
