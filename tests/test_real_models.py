@@ -150,19 +150,24 @@ def test_hybrid_finds_what_each_single_path_misses(real_bot: Assistant) -> None:
 
 
 def test_milvus_backed_index_answers_like_faiss(real_bot: Assistant, corpus_dir: Path) -> None:
-    """The real embedder and model over a milvus-lite index (vectors and BM25 in Milvus):
-    the same passages and the same answer as the FAISS + bm25s index."""
-    settings = real_bot.settings.replace(store="milvus", lexical="milvus")
-    milvus = real_bot.variant(store="milvus", lexical="milvus")
-    report = milvus.index([corpus_dir], name="corpus-milvus")
+    """The real embedder and model over milvus-lite: with the vectors in Milvus the same
+    passages and the same answer as FAISS; with BM25 in Milvus too (which ranks a little
+    differently, eval/RESULTS.md) the same top passage and the same cited fact."""
+    vectors = real_bot.variant(store="milvus")
+    report = vectors.index([corpus_dir], name="corpus-milvus")
     assert report.chunks == len(real_bot.retriever.index.chunks) and report.embedded == 0  # cached
-    assert milvus.current_index is not None and milvus.current_index.dense.kind == "milvus"
+    assert vectors.current_index is not None and vectors.current_index.dense.kind == "milvus"
     for question in (FUND_Q, "南A中心首批有多少家东盟企业签约入驻？"):
-        faiss_top = [h.chunk.chunk_id for h in real_bot.search(question, k=3)]
-        milvus_top = [h.chunk.chunk_id for h in milvus.search(question, k=3)]
-        assert milvus_top[0] == faiss_top[0], (faiss_top, milvus_top)
-    assert milvus.ask(FUND_Q).text == real_bot.ask(FUND_Q).text
-    assert settings.index_root == milvus.settings.index_root
+        assert ([h.chunk.chunk_id for h in vectors.search(question, k=6)]
+                == [h.chunk.chunk_id for h in real_bot.search(question, k=6)])
+    assert vectors.ask(FUND_Q).text == real_bot.ask(FUND_Q).text
+
+    both = real_bot.variant(store="milvus", lexical="milvus")
+    both.index([corpus_dir], name="corpus-milvus-bm25")
+    assert both.search(FUND_Q, k=1)[0].chunk.chunk_id == real_bot.search(FUND_Q, k=1)[0].chunk.chunk_id
+    answer = both.ask(FUND_Q)
+    assert "100亿" in normalize_answer(answer.text)
+    assert any(Path(c.source).name == FUND_DOC for c in answer.citations)
 
 
 def test_planted_instruction_does_not_take_over_the_answer(real_bot: Assistant, corpus_dir: Path,
