@@ -159,25 +159,32 @@ def test_search_extension(server: str) -> None:
     assert "search_text" not in data[0]["chunk"] and data[0]["bm25_rank"] == 1
 
 
-def test_eight_concurrent_clients_get_their_own_answers(client: openai.OpenAI) -> None:
-    questions = {FUND_Q: "100亿元", "南A中心首批有多少家东盟企业入驻？": "16家"}
-    results: dict[int, str] = {}
+def ask_concurrently(client: openai.OpenAI, questions: list[str], clients: int = 8,
+                     timeout: float = 120.0) -> list[tuple[str, str]]:
+    """``clients`` threads at once, client ``i`` asking ``questions[i % len]``; returns
+    (question, answer text) for every client that finished."""
+    results: dict[int, tuple[str, str]] = {}
 
     def ask(i: int) -> None:
-        question = list(questions)[i % 2]
+        question = questions[i % len(questions)]
         completion = client.chat.completions.create(model="default", messages=[{"role": "user", "content": question}])
-        results[i] = completion.choices[0].message.content or ""
+        results[i] = (question, completion.choices[0].message.content or "")
 
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=120)
-    assert len(results) == 8
-    for i, text in results.items():
-        expected = list(questions.values())[i % 2]
-        other = list(questions.values())[1 - i % 2]
-        assert expected in text and other not in text, (i, text)
+        t.join(timeout=timeout)
+    return [results[i] for i in sorted(results)]
+
+
+def test_eight_concurrent_clients_get_their_own_answers(client: openai.OpenAI) -> None:
+    expected = {FUND_Q: "100亿元", "南A中心首批有多少家东盟企业入驻？": "16家"}
+    answers = ask_concurrently(client, list(expected))
+    assert len(answers) == 8
+    for question, text in answers:
+        other = next(v for q, v in expected.items() if q != question)
+        assert expected[question] in text and other not in text, (question, text)
 
 
 def test_full_queue_is_429_and_a_disconnect_frees_its_place(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
-from test_api import free_port, wait_ready
+from test_api import ask_concurrently, free_port, wait_ready
 
 from assistant import Assistant, Settings
 from assistant.evaluation.metrics import normalize_answer
@@ -76,22 +76,10 @@ def test_refusal_and_follow_up(served: openai.OpenAI) -> None:
 
 def test_eight_concurrent_clients(served: openai.OpenAI) -> None:
     expected = {FUND_Q: "100亿", CENTER_Q: "16"}
-    results: dict[int, tuple[str, str]] = {}
-
-    def ask(i: int) -> None:
-        question = list(expected)[i % 2]
-        completion = served.chat.completions.create(model="default",
-                                                    messages=[{"role": "user", "content": question}])
-        results[i] = (question, normalize_answer(completion.choices[0].message.content or ""))
-
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=900)
-    assert len(results) == 8
-    for question, text in results.values():
-        assert expected[question] in text, (question, text)
+    answers = ask_concurrently(served, list(expected), timeout=900)
+    assert len(answers) == 8
+    for question, text in answers:
+        assert expected[question] in normalize_answer(text), (question, text)
 
 
 def test_generation_on_a_remote_llama_cpp_server(tmp_path: Path, corpus_dir: Path) -> None:
