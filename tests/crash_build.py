@@ -1,10 +1,12 @@
 """Build an index in a child process that stops at a chosen point and waits to be killed.
 
-``python crash_build.py INDEX_ROOT DOCS STORE LEXICAL POINT MARKER``: POINT is where the
-build pauses (``embed``: embedding the chunks; ``store``: vectors written to the
-store; ``folder``: the new index folder half written); the script creates
-MARKER there and sleeps, so the test can SIGKILL it at that point. POINT
-``none`` runs the build to the end.
+``python crash_build.py INDEX_ROOT DOCS STORE LEXICAL POINT MARKER [--update]``: POINT is
+where the build pauses (``embed``: embedding the chunks; ``store``: vectors written
+to the store; ``folder``: the new index folder half written; ``unstore``: vectors
+of removed documents deleted from the store); the script creates MARKER there and
+sleeps, so the test can SIGKILL it at that point. POINT ``none`` runs to the end.
+Without ``--update`` the index is rebuilt from scratch; with it, brought up to
+date incrementally (documents added or removed since the last run).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def pause(marker: Path) -> None:
 
 def main() -> None:
     root, docs, store, lexical, point, marker = sys.argv[1:7]
+    update = "--update" in sys.argv[7:]
     marker_path = Path(marker)
     embedder = HashEmbedder()
     if point == "embed":
@@ -49,6 +52,16 @@ def main() -> None:
                 pause(marker_path)
 
             cls.add = add_then_pause  # type: ignore[method-assign]
+    elif point == "unstore":
+        for cls in (FaissStore, MilvusStore):
+            delete = cls.delete
+
+            def delete_then_pause(self, ids, _delete=delete):
+                _delete(self, ids)
+                if ids:
+                    pause(marker_path)
+
+            cls.delete = delete_then_pause  # type: ignore[method-assign]
     elif point == "folder":
         write_jsonl = index_module._write_jsonl
 
@@ -63,7 +76,7 @@ def main() -> None:
     settings = Settings(index_root=Path(root), progress=False, store=kind, milvus_uri=uri,
                         lexical=lexical_kind)
     bot = Assistant(settings, embedder=embedder, generator=EchoGenerator())
-    report = bot.index([Path(docs)], name="kb", rebuild=True)
+    report = bot.index([Path(docs)], name="kb", rebuild=not update)
     print(report.chunks)
 
 

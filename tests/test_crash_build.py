@@ -1,4 +1,5 @@
-"""SIGKILL during a build leaves the previous index loadable and answering, on both stores."""
+"""SIGKILL during an index write (a rebuild, an incremental add, a removal) leaves a complete
+index that loads and answers, on every store setup; the next run finishes the job."""
 
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ DOCS = {
 PORT = "北部湾港口\n北部湾港今年集装箱吞吐量突破900万标准箱，同比增长百分之十二。"
 
 
-def _build(settings: Settings, docs: Path, point: str, marker: Path) -> subprocess.Popen[str]:
+def _build(settings: Settings, docs: Path, point: str, marker: Path,
+           update: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, str(HERE / "crash_build.py"), str(settings.index_root),
-                             str(docs), settings.store, settings.lexical, point, str(marker)],
+                             str(docs), settings.store, settings.lexical, point, str(marker),
+                             *(["--update"] if update else [])],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -44,21 +47,34 @@ def _kill_at_marker(proc: subprocess.Popen[str], marker: Path, timeout: float = 
     proc.wait(timeout=30)
 
 
-@pytest.mark.parametrize("point", ["embed", "store", "folder"])
-def test_sigkill_during_rebuild_keeps_previous_index(tmp_settings: Settings, tmp_path: Path,
-                                                     point: str) -> None:
+# (operation, kill point): a rebuild from scratch, an incremental add of a document
+# and an incremental removal, each killed where it writes something.
+KILLS = [("rebuild", "embed"), ("rebuild", "store"), ("rebuild", "folder"),
+         ("add", "embed"), ("add", "store"), ("add", "folder"),
+         ("remove", "folder"), ("remove", "unstore")]
+
+
+@pytest.mark.parametrize(("operation", "point"), KILLS, ids=[f"{o}-{p}" for o, p in KILLS])
+def test_sigkill_during_an_index_write_keeps_a_working_index(
+        tmp_settings: Settings, tmp_path: Path, operation: str, point: str) -> None:
     docs = write_docs(tmp_path / "docs", DOCS)
     root = tmp_settings.index_root
     first = _build(tmp_settings, docs, "none", tmp_path / "unused")
     assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
-    manifest_before = (root / "kb" / "manifest.json").read_text(encoding="utf-8")
+    before = json.loads((root / "kb" / "manifest.json").read_text(encoding="utf-8"))
 
-    (docs / "port.txt").write_text(PORT, encoding="utf-8")
+    if operation == "remove":
+        (docs / "center.txt").unlink()
+    else:
+        (docs / "port.txt").write_text(PORT, encoding="utf-8")
+    expected = before["documents"] + (-1 if operation == "remove" else 1)
     marker = tmp_path / f"at-{point}"
-    _kill_at_marker(_build(tmp_settings, docs, point, marker), marker)
+    _kill_at_marker(_build(tmp_settings, docs, point, marker, update=operation != "rebuild"), marker)
 
-    # The previous index is still there, loads and answers.
-    assert (root / "kb" / "manifest.json").read_text(encoding="utf-8") == manifest_before
+    # A complete index is in place (the previous one, or the new one when the kill
+    # came after the folder swap), loads and answers.
+    now = json.loads((root / "kb" / "manifest.json").read_text(encoding="utf-8"))
+    assert now["documents"] in (before["documents"], expected)
     bot = Assistant(tmp_settings, embedder=HashEmbedder(), generator=EchoGenerator())
     bot.load("kb")
     answer = bot.ask("广西人工智能产业基金规模是多少？")
@@ -66,12 +82,11 @@ def test_sigkill_during_rebuild_keeps_previous_index(tmp_settings: Settings, tmp
     close_clients()  # milvus-lite serves a file to one process at a time
 
     # The next run finishes the job and leaves nothing behind.
-    again = _build(tmp_settings, docs, "none", tmp_path / "unused")
+    again = _build(tmp_settings, docs, "none", tmp_path / "unused", update=operation != "rebuild")
     assert again.wait(timeout=120) == 0, again.stderr.read() if again.stderr else ""
-    leftovers = [p.name for p in root.iterdir() if p.name.startswith(".kb.")]
-    assert leftovers == []
+    assert [p.name for p in root.iterdir() if p.name.startswith(".kb.")] == []
     manifest = json.loads((root / "kb" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["documents"] == 3
+    assert manifest["documents"] == expected
     if tmp_settings.store == "milvus":
         from assistant.search.stores.milvus import client, resolve_uri
 
