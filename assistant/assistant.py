@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -246,10 +246,13 @@ class Assistant:
         assert answer is not None
         return answer
 
-    def stream(self, question: str, **overrides: Any) -> Iterator[str | Answer]:
+    def stream(self, question: str, on_retrieved: Callable[[Sequence[Hit]], None] | None = None,
+               **overrides: Any) -> Iterator[str | Answer]:
         """Yield the answer text piece by piece, then the final verified ``Answer``.
 
         ``overrides`` change settings for this call only, as in ``ask``.
+        ``on_retrieved`` is called with the passages as soon as retrieval is done,
+        before the model reads them (the chat UI shows it as a stage).
         """
         t0 = time.perf_counter()
         s = self.settings.replace(**overrides) if overrides else self.settings
@@ -260,4 +263,6 @@ class Assistant:
         phrasings = self.phrasings(q)
         hits = retriever.search(phrasings, s.top_k, settings=s)
         t_retrieve = time.perf_counter() - t0
+        if on_retrieved is not None:
+            on_retrieved(hits)
         yield from self.answerer.stream(q, phrasings, hits, index.documents, lang, s, t0, t_retrieve)

@@ -6,6 +6,7 @@ Kept apart from the test so it can be pointed at any running chat server.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-PLACEHOLDERS = ("正在检索", "排队中", "正在理解", "Searching", "Waiting")
+# Parts of a bot bubble that are not the answer's text: the progress line
+# (stages, elapsed time, queue place) and the caption of a rewritten follow-up.
+NOT_ANSWER = ".progress, .rewritten, .latency, .stopped"
 
 # A small document the corpus knows nothing about, saved as GBK by the test.
 GBK_DOC = ("白鹭湾跨海大桥建设简报\n"
@@ -40,13 +43,14 @@ def ask(page: Any, question: str, timeout_s: float) -> dict[str, Any]:
     page.press("#question textarea", "Enter")
     # Polled in the page every 50 ms: the first moment the new bot bubble shows model text.
     page.wait_for_function(
-        """([n, placeholders]) => {
+        """([n, skip]) => {
              const bots = document.querySelectorAll('#chat [data-testid=bot]');
              if (bots.length <= n) return false;
-             const text = bots[bots.length - 1].innerText.trim();
-             return text.length > 0 && !placeholders.some(p => text.includes(p));
+             const copy = bots[bots.length - 1].cloneNode(true);
+             copy.querySelectorAll(skip).forEach(e => e.remove());
+             return copy.textContent.trim().length > 0;
            }""",
-        arg=[before, list(PLACEHOLDERS)], polling=50, timeout=timeout_s * 1000,
+        arg=[before, NOT_ANSWER], polling=50, timeout=timeout_s * 1000,
     )
     first = time.perf_counter() - t0
     # Final: the latency caption is only drawn when the answer is complete.
@@ -76,6 +80,14 @@ def run(url: str, shots: Path, gbk_file: Path, timeout_s: float = 240) -> dict[s
         page.wait_for_selector("#question textarea", timeout=timeout_s * 1000)
         try:
             _scenario(page, shots, gbk_file, timeout_s, out)
+            t_ui = time.perf_counter()
+            second = browser.new_page(viewport={"width": 1366, "height": 900})
+            second.on("pageerror", lambda e: errors.append(str(e)))
+            _stop_queue_and_english(page, second, url, shots, timeout_s, out)
+            _accessibility(page, "zh-CN", out)
+            _accessibility(second, "en", out)
+            _phone(page, shots, out)
+            out["ui_steps_s"] = round(time.perf_counter() - t_ui, 1)  # the issue-12 steps' browser time
         except Exception:
             page.screenshot(path=str(shots / "failure.png"), full_page=True)
             raise
@@ -144,6 +156,167 @@ def _scenario(page: Any, shots: Path, gbk_file: Path, timeout_s: float, out: dic
     assert "4月3日" in normalize(follow["text"]), follow["text"]
     page.screenshot(path=str(shots / "06-follow-up.png"), full_page=True)
 
-    # 6. Phone width: the same page, stacked.
+
+
+# --- issue 12: the wait, stop and the queue; the English UI; accessibility; phone ---
+
+# Gradio's own English words that must not show in the Chinese interface, and the
+# ASCII words that may (formats, model names, settings terms, language names).
+ALLOWED_ASCII = {"docx", "html", "md", "pdf", "txt", "Qwen", "top", "k", "BM", "KB", "B", "English"}
+# Content, not interface: the user's words, the documents' text and file names, the
+# answer itself (its language follows the question), names of languages to choose.
+CONTENT = ("[data-testid=user]", "[data-testid=bot] p", ".rewritten", ".source-text", ".file", "#kb-table .first-column",
+           "#ui-lang label", "#answer-lang label", "#kb-target", "details.turn > summary")
+STOP_FREES_S = 12.0  # the model stops at its next step: at worst the rest of a prompt's prefill here
+
+
+def visible_words(page: Any, pattern: str) -> list[str]:
+    """Matches of ``pattern`` in the visible interface text of ``page`` (``CONTENT`` left out)."""
+    return list(page.evaluate(
+        r"""([pattern, content]) => {
+             const re = new RegExp(pattern, 'g'), found = [];
+             const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+             for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+               const el = n.parentElement;
+               if (!el || el.closest(content.join(',')) || el.closest('script, style')) continue;
+               if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+               const text = n.textContent.replace(/[\w\u4e00-\u9fff.-]+\.(txt|md|html?|pdf|docx)\b/g, '');
+               found.push(...(text.match(re) || []));  // file names are content too
+             }
+             return found;
+           }""", [pattern, list(CONTENT)]))
+
+
+def accessible_controls(page: Any) -> list[tuple[str, str]]:
+    """(role, accessible name) of every control and link Chromium exposes on the page."""
+    roles = {"button", "textbox", "link", "combobox", "slider", "checkbox", "radio", "tab", "searchbox",
+             "spinbutton", "listbox", "switch", "menuitem"}
+    cdp = page.context.new_cdp_session(page)
+    nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    cdp.detach()
+    return [(n["role"]["value"], str(n.get("name", {}).get("value", "")).strip()) for n in nodes
+            if not n.get("ignored") and n.get("role", {}).get("value") in roles]
+
+
+def _bot_state(page: Any) -> str:
+    return str(last_bot(page).inner_text()) if page.locator("#chat [data-testid=bot]").count() else ""
+
+
+def _stop_queue_and_english(page: Any, other: Any, url: str, shots: Path, timeout_s: float,
+                            out: dict[str, Any]) -> None:
+    """A second user (English interface) waits in the queue with an estimate; the
+    first presses Stop mid-answer; the second starts at once and is answered in an
+    interface without a Chinese word."""
+    other.goto(url, timeout=timeout_s * 1000)
+    other.wait_for_selector("#question textarea", timeout=timeout_s * 1000)
+    other.get_by_role("radio", name="English").click()
+    other.wait_for_function("() => document.documentElement.lang === 'en'", timeout=10_000)
+    other.get_by_role("button", name="Send").wait_for(timeout=10_000)
+
+    before = page.locator("#chat [data-testid=bot]").count()
+    page.fill("#question textarea", "请介绍南A中心：它的全称、建立时间、首批入驻企业和主要功能分别是什么？")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("(n) => document.querySelectorAll('#chat [data-testid=bot]').length > n",
+                           arg=before, timeout=10_000)
+    other.fill("#question textarea", "How large is the AI industry fund Guangxi set up in February?")
+    other.press("#question textarea", "Enter")
+    other.wait_for_function(
+        "() => { const b = [...document.querySelectorAll('#chat [data-testid=bot]')].pop();"
+        " return b && b.innerText.includes('ahead'); }", polling=50, timeout=30_000)
+    queued = _bot_state(other)
+    other.screenshot(path=str(shots / "07-queued-english.png"), full_page=True)
+    # The first user's answer has left retrieval: the model is reading or writing.
+    page.wait_for_function(
+        "() => { const b = [...document.querySelectorAll('#chat [data-testid=bot]')].pop();"
+        " return b && (b.querySelector('li.current') || {textContent: ''}).textContent.match(/阅读|撰写/); }",
+        polling=50, timeout=timeout_s * 1000)
+    stage = page.locator("#chat [data-testid=bot] li.current").last.inner_text()
+    t0 = time.perf_counter()
+    page.locator("#stop").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#chat [data-testid=bot]')].pop().innerText.includes('已停止')",
+        polling=50, timeout=10_000)
+    stopped_s = time.perf_counter() - t0
+    page.screenshot(path=str(shots / "08-stopped.png"), full_page=True)
+    other.wait_for_function(
+        "() => !([...document.querySelectorAll('#chat [data-testid=bot]')].pop().innerText.includes('ahead'))",
+        polling=50, timeout=STOP_FREES_S * 1000)
+    next_started_s = time.perf_counter() - t0
+    assert page.locator("#stop").is_disabled(), "the stop button stays enabled after stopping"
+    other.wait_for_selector("#chat [data-testid=bot] .latency", timeout=timeout_s * 1000)
+    english = _bot_state(other)
+    other.screenshot(path=str(shots / "09-english.png"), full_page=True)
+    out["stop"] = {"pressed_during": stage, "stopped_shown_s": round(stopped_s, 2),
+                   "next_user_started_s": round(next_started_s, 2), "queued_message": queued,
+                   "english_answer": english}
+    assert "1 request(s) ahead" in queued, queued
+    assert stopped_s < 3.0 and next_started_s < STOP_FREES_S, out["stop"]
+
+    # English interface, every tab: no Chinese word outside content.
+    leftovers: dict[str, list[str]] = {}
+    for tab in ("Chat", "Knowledge base", "Settings"):
+        other.get_by_role("tab", name=tab).click()
+        time.sleep(0.5)
+        leftovers[tab] = visible_words(other, r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
+        if tab == "Knowledge base":
+            other.screenshot(path=str(shots / "09-english-knowledge-base.png"), full_page=True)
+    other.get_by_role("tab", name="Chat").click()
+    # Chinese interface (the first user), every tab: no Gradio English left.
+    for tab in ("对话", "知识库", "设置"):
+        page.get_by_role("tab", name=tab).click()
+        time.sleep(0.5)
+        words = [w for w in visible_words(page, r"[A-Za-z]+") if w not in ALLOWED_ASCII]
+        leftovers[tab] = words
+    page.get_by_role("tab", name="对话").click()
+    out["leftovers"] = leftovers
+    assert not any(leftovers.values()), leftovers
+
+
+def _accessibility(page: Any, lang: str, out: dict[str, Any]) -> None:
+    """Every control and link on every tab has a name (and not a generic one), in the
+    interface language; ``<html lang>`` says which language that is."""
+    assert page.evaluate("document.documentElement.lang") == lang
+    generic = {"textbox", "button", "chatbot", "link", "dropdown", "slider", "radio", "file"}
+    tabs = ("对话", "知识库", "设置") if lang == "zh-CN" else ("Chat", "Knowledge base", "Settings")
+    seen: list[tuple[str, str]] = []
+    for tab in (*tabs[1:], tabs[0]):
+        page.get_by_role("tab", name=tab).click()
+        time.sleep(0.5)
+        seen += accessible_controls(page)
+    unnamed = sorted({(r, n) for r, n in seen if not n or n.lower() in generic})
+    english = sorted({(r, n) for r, n in seen if lang == "zh-CN" and re.fullmatch(
+        r"[A-Za-z ()\-]+", n) and n not in ALLOWED_ASCII})
+    out[f"a11y_{lang}"] = {"controls": len(seen), "unnamed": unnamed, "english_in_chinese_ui": english}
+    assert len(seen) > 20 and not unnamed and not english, out[f"a11y_{lang}"]
+    assert any(r == "link" and re.match(r"(来源|Source) \d", n) for r, n in seen) or lang == "en"
+
+
+def _phone(page: Any, shots: Path, out: dict[str, Any]) -> None:
+    """390×844: a compact header, the question box on the first screen, a tapped
+    citation's source shown on screen with a way back to the answer."""
     page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(shots / "07-phone.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    time.sleep(0.5)
+    page.screenshot(path=str(shots / "10-phone.png"))
+    header = page.locator("#header").bounding_box()
+    box = page.locator("#question textarea").bounding_box()
+    assert header and box
+    out["phone"] = {"header_px": round(header["height"]), "question_box_bottom_px": round(box["y"] + box["height"])}
+    assert header["height"] <= 120 and box["y"] + box["height"] <= 844, out["phone"]
+    cite = page.locator("#chat a.cite").last
+    cite.scroll_into_view_if_needed()
+    cite.click()
+    source = page.locator("#sources .source.active")
+    source.wait_for(timeout=5000)
+    time.sleep(0.5)
+    where = source.bounding_box()
+    assert where and where["y"] >= 0 and where["y"] + where["height"] <= 844, where
+    page.screenshot(path=str(shots / "11-phone-source.png"))
+    back = source.locator("a.back")
+    assert back.is_visible()
+    back.click()
+    time.sleep(0.8)
+    assert page.locator("#sources .source.active").count() == 0
+    spot = cite.bounding_box()
+    assert spot and 0 <= spot["y"] <= 844, spot
+    page.screenshot(path=str(shots / "12-phone-back.png"))

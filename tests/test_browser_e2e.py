@@ -3,8 +3,14 @@ Debian's headless Chromium by Playwright (no browser download).
 
 Asks a corpus question and waits for the streamed, cited answer; clicks the
 citation and checks the highlighted source; uploads a GBK-encoded .txt and asks
-about it; asks an unanswerable question and checks the refusal. Screenshots and
-the measured browser-side timings land in ``screenshots/e2e/`` (git-ignored).
+about it; asks an unanswerable question and checks the refusal; asks a
+follow-up. Then a second user with the English interface waits in the queue
+while the first presses Stop mid-answer (the second starts at once), the
+English page shows no Chinese and the Chinese page no Gradio English, every
+control and link on both has an accessible name and ``<html lang>`` matches,
+and at phone width the input is on screen and a tapped citation shows its
+source with a way back. Screenshots and the measured browser-side timings land
+in ``screenshots/e2e/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -86,5 +92,6 @@ def test_chat_in_chromium(chat_server) -> None:
     print(json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "text"} if isinstance(v, dict) else v
                       for k, v in result.items()}, ensure_ascii=False, indent=1))
     for name in ("01-answer", "02-citation-clicked", "03-knowledge-base", "04-uploaded-answer",
-                 "05-refusal", "06-follow-up", "07-phone"):
+                 "05-refusal", "06-follow-up", "07-queued-english", "08-stopped", "09-english",
+                 "09-english-knowledge-base", "10-phone", "11-phone-source", "12-phone-back"):
         assert (SHOTS / f"{name}.png").stat().st_size > 10_000

@@ -29,9 +29,52 @@ logger = logging.getLogger(__name__)
 
 HIDDEN_FILE = ".hidden.json"  # source files the user deleted from the knowledge base
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+# Unicode categories that print nothing or reorder what is shown: controls (C0, C1),
+# format characters (the right-to-left override makes "evil\u202etxt.md" look like
+# "evildm.txt", zero-width spaces), line/paragraph separators and lone surrogates.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# Device names on Windows whatever the extension ("NUL.txt", "con.tar.txt"): a copy of the
+# upload folder on a Windows disk or share must not turn a document into a device.
+_WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                              *(f"{p}{n}" for p in ("COM", "LPT") for n in "0123456789¹²³")})
+# File systems allow 255 bytes per name; files.atomic_path writes ".<stem>.tmp-<pid><ext>"
+# beside the target and a repeated name gets "-<n>": 200 bytes of stem leave room for both.
+MAX_STEM_CHARS, MAX_STEM_BYTES = 80, 200
 
 
 FileState = Literal["indexed", "skipped", "pending"]
+
+# Why a file was skipped or refused, as a kind the UI words for people (its text
+# is ``skip_<kind>`` in ``i18n``), matched on the developer message that
+# ``ingest`` and ``add_upload`` give. First match wins; named groups become
+# values of the text. The message itself stays available as the technical detail.
+REASON_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("encrypted", re.compile(r"encrypted PDF")),
+    ("too_large", re.compile(r"over the upload limit of (?P<mb>[\d.]+) MB")),
+    ("unzipped_too_large", re.compile(r"MB when unzipped")),
+    ("too_slow", re.compile(r"took longer than max_file_seconds")),
+    ("reader_failed", re.compile(r"the reader process")),
+    ("scanned", re.compile(r"no extractable text")),
+    ("damaged", re.compile(r"unreadable PDF|corrupt or not a real|Error\b|despite its byte-order mark")),
+    ("empty", re.compile(r"empty (file|document)|no visible text|the file is empty")),
+    ("not_text", re.compile(r"binary file|unknown text encoding")),
+    ("unsupported", re.compile(r"unsupported file type")),
+    ("duplicate", re.compile(r"duplicate of (?P<other>.+)$")),
+    ("unreadable", re.compile(r"permission denied|not a file|file not found|cannot read file")),
+)
+
+
+def reason_kind(reason: str) -> tuple[str, dict[str, str]]:
+    """The kind of a skip or refusal ``reason`` and the values its UI text needs
+    (``("other", {})`` for a message no pattern knows)."""
+    for kind, pattern in REASON_KINDS:
+        m = pattern.search(reason)
+        if m:
+            values = {k: v for k, v in m.groupdict().items() if v is not None}
+            if "other" in values:  # a path: only its file name is shown
+                values["other"] = values["other"].replace("\\", "/").split("/")[-1]
+            return kind, values
+    return "other", {}
 
 
 @dataclass(frozen=True)
@@ -49,11 +92,14 @@ class FileStatus:
 def safe_filename(name: str) -> str:
     """A file name that cannot leave the upload folder or hide itself.
 
-    Drops any directory part (``../../etc/passwd`` -> ``passwd``), control and
-    reserved characters, leading dots and trailing dots/spaces; keeps Chinese.
+    Drops any directory part (``../../etc/passwd`` -> ``passwd``), control, invisible and
+    reserved characters, leading dots and trailing dots/spaces; shortens long names to
+    fit any file system; prefixes Windows device names (``NUL.txt`` -> ``_NUL.txt``);
+    keeps Chinese.
     Raises ``InputError`` for unsupported extensions.
     """
     base = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1])
+    base = "".join("_" if unicodedata.category(c) in _INVISIBLE else c for c in base)
     base = _UNSAFE.sub("_", base).strip().lstrip(".").rstrip(". ")
     stem, dot, ext = base.rpartition(".")
     if not dot:
@@ -62,7 +108,10 @@ def safe_filename(name: str) -> str:
     if ext not in SUPPORTED:
         raise InputError(f"{name!r}: unsupported file type {ext or '(none)'}; "
                          f"supported: {', '.join(sorted(SUPPORTED))}")
-    stem = stem.strip()[:80] or "file"
+    stem = stem.strip()[:MAX_STEM_CHARS]
+    stem = stem.encode()[:MAX_STEM_BYTES].decode(errors="ignore").rstrip(". ") or "file"
+    if stem.split(".")[0].strip().upper() in _WINDOWS_DEVICES:
+        stem = "_" + stem
     return stem + ext
 
 
