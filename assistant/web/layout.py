@@ -125,7 +125,9 @@ def build_ui(app: ChatApp, initial: Session | None = None) -> gr.Blocks:
             trigger(app.submit, [c["box"], session], chat_out, concurrency_limit=None,
                     show_progress="hidden")
         c["stop"].click(app.stop, None, [c["stop"]], concurrency_limit=None, show_progress="hidden")
-        c["clear"].click(app.clear, [session], [c["chatbot"], sources, session])
+        # The chat component's own bin button starts a new conversation too (not only its display).
+        for start_over in (c["clear"].click, c["chatbot"].clear):
+            start_over(app.clear, [session], [c["chatbot"], sources, session])
 
         kb_out = [c["table"], kb_msg, c["target"], docs]
         # One knowledge-base change at a time; chat events run beside it. Progress is

@@ -66,7 +66,9 @@ CSS = f"""
   #title p {{display: none;}}
   #title h2 {{font-size: 1.15em;}}
   #header {{flex-wrap: nowrap !important;}}
-  #ui-lang {{min-width: 0 !important;}}
+  #ui-lang {{min-width: 0 !important; padding: 4px !important;}}
+  #ui-lang .wrap {{flex-wrap: nowrap; gap: 4px;}}
+  #ui-lang label {{padding: 2px 6px !important; white-space: nowrap;}}
   #ui-lang > span, #ui-lang .block-title, #ui-lang [data-testid=block-info] {{display: none;}}
   #chat {{height: 52vh !important; min-height: 260px;}}
   #sources .source {{font-size: 0.85em;}}
