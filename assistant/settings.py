@@ -91,6 +91,7 @@ class Settings:
     # Answering (assistant/answer/).
     evidence_tokens: int = 200  # prompt budget for the evidence sentences
     evidence_sentences: int = 5
+    evidence_alternatives: int = 0  # rival answer sentences shown besides the cover (evidence.py)
     answer_threshold: float | None = None  # None: the calibrated threshold
     max_answer_tokens: int = 120
     temperature: float = 0.0
@@ -99,6 +100,21 @@ class Settings:
     # Input limits.
     max_question_chars: int = 2000
     max_upload_mb: float = 20.0  # chat UI uploads larger than this are refused
+    # Per-file bounds on indexing hostile or broken files (assistant/ingest/isolate.py);
+    # a file over one is skipped with a reason naming the setting. Measured with
+    # eval/fuzz_loaders.py (eval/RESULTS.md, "Hostile files").
+    # Larger files are skipped unread: a 500-page PDF with figures is ~50 MB.
+    max_file_mb: float = 100.0
+    # What a DOCX may expand to when unzipped: its XML is ~1-5 MB per 1000 pages and
+    # its images are compressed already, while a zip bomb expands 400:1 or more.
+    max_unzipped_mb: float = 200.0
+    # Wall time to extract one file: pypdf reads ~50 text pages/s here and bs4 ~1 MB
+    # of HTML/s, so a few thousand pages fit, while a parser stuck on a crafted
+    # file (a 60 KB PDF can take pypdf minutes) is cut off.
+    max_file_seconds: float = 120.0
+    # Memory the extraction worker may add to its own ~100 MB: bs4 needs ~20x an
+    # HTML page (13 MB: 270 MB) and python-docx ~7x its XML, so ~100 MB of HTML fits.
+    max_file_memory_mb: float = 2048.0
 
     # Chat UI.
     upload_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "uploads")
@@ -121,6 +137,8 @@ class Settings:
                      "max_answer_tokens", "chunk_size", "n_threads", "n_ctx", "rerank_depth"):
             if int(getattr(self, name)) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.evidence_alternatives < 0:
+            problems.append(f"evidence_alternatives must be >= 0, not {self.evidence_alternatives}")
         if self.dense_weight < 0 or self.bm25_weight < 0 or self.dense_weight + self.bm25_weight == 0:
             problems.append("dense_weight and bm25_weight must be >= 0 and not both 0")
         if self.answer_threshold is not None and not 0.0 <= self.answer_threshold <= 1.0:
@@ -129,6 +147,9 @@ class Settings:
             problems.append(f"llm_url must start with http:// or https://, not {self.llm_url!r}")
         if self.llm_timeout <= 0:
             problems.append("llm_timeout must be positive")
+        for name in ("max_file_mb", "max_unzipped_mb", "max_file_seconds", "max_file_memory_mb"):
+            if not getattr(self, name) > 0:
+                problems.append(f"{name} must be positive, not {getattr(self, name)}")
         if self.chunk_overlap >= self.chunk_size:
             problems.append("chunk_overlap must be smaller than chunk_size")
         if problems:

@@ -66,6 +66,20 @@ def test_evidence_for_two_part_question_covers_both_parts() -> None:
     assert "[1]" in ev.format() and "[2]" in ev.format()
 
 
+def test_rival_sentences_are_shown_when_asked_for() -> None:
+    """A generic sentence with the same terms ranks first; the fund's own sentence is a rival."""
+    hits = [_hit("各地通过设立人工智能产业主题基金等举措推动产业发展。", 0),
+            _hit("今年2月，广西设立规模100亿元的人工智能产业基金。", 1),
+            _hit("会议还讨论了数字经济。", 2)]
+    question = ["人工智能产业基金是哪个地区设立的？"]
+    alone = select_evidence(question, hits, len, budget=200, max_sentences=5)
+    assert [s.passage for s in alone.sentences] == [1]
+    both = select_evidence(question, hits, len, budget=200, max_sentences=5, alternatives=2)
+    assert [s.passage for s in both.sentences] == [1, 2]  # the unrelated sentence is no rival
+    tight = select_evidence(question, hits, len, budget=40, max_sentences=5, alternatives=2)
+    assert [s.passage for s in tight.sentences] == [1]  # rivals only within the budget
+
+
 def test_near_miss_question_reports_the_missing_term() -> None:
     ev = select_evidence(["南A中心的建筑面积是多少平方米？"], PASSAGES, len, budget=200, max_sentences=3)
     assert "建筑面积" in ev.missing or "面积" in ev.missing

@@ -113,6 +113,22 @@ def test_follow_up_is_rewritten_from_the_conversation_and_answered(real_bot: Ass
     assert real_bot.contextualize(FUND_Q, history) == FUND_Q
 
 
+def test_follow_up_pair_about_the_fund_keeps_its_referent_and_is_grounded(real_bot: Assistant) -> None:
+    """Issue 12 finding 2: the fund was dropped ("广西是哪个地区设立的？") and a second
+    follow-up got an invented month with no citation."""
+    first = real_bot.ask(FUND_Q)
+    history = [(first.question, first.text)]
+    q2 = real_bot.contextualize("这个基金是哪个地区设立的？", history)
+    assert "基金" in q2, q2
+    second = real_bot.ask(q2)
+    assert not second.refused and "广西" in second.text and second.citations, second.raw_text
+    history.append((second.question, second.text))
+    q3 = real_bot.contextualize("它是在哪个月设立的？", history)
+    assert "基金" in q3 and "它" not in q3, q3
+    third = real_bot.ask(q3)
+    assert third.refused or ("2月" in normalize_answer(third.text) and third.citations), third.text
+
+
 def test_streaming_delivers_first_token_before_the_end(real_bot: Assistant) -> None:
     items = list(real_bot.stream("南A中心首批有多少家东盟企业签约入驻？"))
     pieces = [i for i in items if isinstance(i, str)]

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import jieba
+
 from ..ingest.normalize import has_cjk, normalize
 from ..types import Generator
 
@@ -78,6 +80,50 @@ def substitute(question: str, referent: str) -> str:
     return q[: m.start()] + repl + q[m.end() :]
 
 
+# Words a noun phrase of the history does not extend over, leftwards from its head
+# noun: particles, copulas, prepositions and question words ("…设立的|人工智能产业基金").
+_PHRASE_STOPS = frozenset("的 地 得 了 着 过 是 在 于 和 与 及 或 对 把 被 将 从 向 由 为 以 用 让 给 "
+                          "这 那 该 此 其 它 他 她 哪 多少 什么 如何 怎么 还 也 都 又 就 已 "
+                          "个 家 项 位 名 条 座 批 种 次 件 台".split())  # and measure words (16家|企业)
+_NAME_CHAR = re.compile(r"^[0-9a-z\u3400-\u9fff—\-·]+$", re.IGNORECASE)
+MAX_PHRASE_WORDS = 8  # words kept before the head noun (中国|—|东盟|人工智能|创新|合作|中心 needs 6)
+MAX_PHRASE_CHARS = 20  # longer runs are clauses, not names
+
+
+def slot_noun(question: str) -> str | None:
+    """The noun a Chinese demonstrative points with (``这个基金`` → ``基金``), if any."""
+    m = _ZH_SLOT.search(question.strip())
+    if m is None:
+        return None
+    noun = re.sub(r"^(?:该|这个|那个|这一|此)", "", m.group(0))
+    return noun if len(noun) >= 2 else None
+
+
+def noun_phrase(noun: str, history: Sequence[tuple[str, str]]) -> str | None:
+    """The fullest name ending in ``noun`` in the latest turn that mentions it.
+
+    "这个基金" after "广西今年2月设立的人工智能产业基金规模是多少？" is
+    "人工智能产业基金": jieba words are taken leftwards from the head noun until a
+    particle, verb-like function word or punctuation. A 1.5B rewriter asked the
+    same often names another entity of the turn ("广西") and the fund is lost.
+    """
+    for question, answer in reversed(list(history)):
+        for text in (question, answer):
+            words = jieba.lcut(normalize(text))
+            for i in range(len(words) - 1, -1, -1):
+                if not words[i].endswith(noun):
+                    continue
+                j = i
+                while (j > 0 and i - j < MAX_PHRASE_WORDS and words[j - 1] not in _PHRASE_STOPS
+                       and _NAME_CHAR.match(words[j - 1])
+                       and len("".join(words[j - 1:i + 1])) <= MAX_PHRASE_CHARS):
+                    j -= 1
+                phrase = "".join(words[j:i + 1]).lstrip("—-·")
+                if len(phrase) > len(noun):
+                    return phrase
+    return None
+
+
 def rewrite_question(generator: Generator, history: Sequence[tuple[str, str]], question: str,
                      prompts_dir: Path, max_tokens: int = 24) -> str:
     """A standalone version of ``question``, given earlier ``history`` turns.
@@ -87,6 +133,12 @@ def rewrite_question(generator: Generator, history: Sequence[tuple[str, str]], q
     the history), and that name replaces the pronoun here. A name that is not in
     the history, or an empty reply, leaves the question unchanged.
     """
+    noun = slot_noun(question) if has_cjk(question) else None
+    phrase = noun_phrase(noun, history) if noun else None
+    if phrase:  # "这个基金" and the history names one: no model call needed
+        rewritten = substitute(question, phrase)
+        logger.info("rewrote %r -> %r (history names %r)", question, rewritten, phrase)
+        return rewritten
     system = (prompts_dir / "rewrite.txt").read_text(encoding="utf-8").strip()
     shown = format_history(history)
     user = f"对话历史：\n{shown}\n\n最后的问题：{question.strip()}"

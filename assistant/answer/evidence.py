@@ -58,6 +58,11 @@ MIN_SENTENCE_CHARS = 6  # shorter fragments (a lone "3." or a heading number) ar
 MAX_SENTENCE_CHARS = 160  # longer sentences are cut at clause marks
 RELATIVE_FLOOR = 0.35  # later sentences must score at least this share of the best one
 SEPARATOR_TOKENS = 2  # what joining a sentence into the evidence block costs besides its text
+# A sentence that on its own scores this share of the best chosen one is a rival
+# candidate for the answer (the same terms in another passage: 设立人工智能产业主题基金
+# beside 广西设立规模100亿元的人工智能产业基金); up to ``alternatives`` of them are
+# shown too, although the greedy cover no longer needs their terms.
+ALTERNATIVE_SHARE = 0.8
 ANCHOR_CHARS = 6  # characters matched at each end of a sentence to find it in the original text
 
 
@@ -179,9 +184,13 @@ def select_evidence(
     count_tokens: Callable[[str], int],
     budget: int,
     max_sentences: int,
+    alternatives: int = 0,
 ) -> Evidence:
     """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
     sentence is always kept; headings shown with a passage are not counted).
+
+    Then up to ``alternatives`` rival sentences (``ALTERNATIVE_SHARE``) are added
+    within the budget.
 
     ``questions`` are the question's phrasings (an English question and its
     Chinese translation); the key terms are those of the phrasing that the
@@ -199,12 +208,13 @@ def select_evidence(
     chosen: list[Sentence] = []
     used = 0
     best = 0.0
+    def gain(s: Sentence, fresh: bool = False) -> float:
+        lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT
+                      for t, w in terms.items() if t in s.norm) / total
+        bonus = KIND_BONUS if _kind_match(kind, s.norm) else 0.0
+        return lexical + bonus - RANK_DECAY * (s.passage - 1)
+
     while pool and len(chosen) < max_sentences:
-        def gain(s: Sentence) -> float:
-            lexical = sum(w if t not in covered else w * REPEAT_CREDIT
-                          for t, w in terms.items() if t in s.norm) / total
-            bonus = KIND_BONUS if _kind_match(kind, s.norm) else 0.0
-            return lexical + bonus - RANK_DECAY * (s.passage - 1)
 
         scored = sorted(pool, key=lambda s: (-gain(s), s.passage, s.start))
         pick = scored[0]
@@ -219,6 +229,15 @@ def select_evidence(
         chosen.append(pick)
         used += cost
         covered.update(t for t in terms if t in pick.norm)
+    if chosen and alternatives:
+        bar = ALTERNATIVE_SHARE * max(gain(c, fresh=True) for c in chosen)
+        rivals = sorted((s for s in pool if gain(s, fresh=True) >= bar),
+                        key=lambda s: (-gain(s, fresh=True), s.passage, s.start))
+        for pick in rivals[:alternatives]:
+            cost = count_tokens(pick.prompt_text) + SEPARATOR_TOKENS
+            if used + cost <= budget:
+                chosen.append(pick)
+                used += cost
     text = " ".join(s.norm for s in chosen)
     missing = tuple(sorted((t for t in terms if t not in text), key=lambda t: -terms[t]))
     coverage = term_coverage(terms, text) if chosen else 0.0

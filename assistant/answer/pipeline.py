@@ -85,7 +85,7 @@ class Answerer:
         prompts = self.prompts(lang)
         script = question_script(question)
         evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
-                                   settings.evidence_sentences)
+                                   settings.evidence_sentences, settings.evidence_alternatives)
         threshold = (settings.answer_threshold if settings.answer_threshold is not None
                      else self.calibration.threshold)
         signals: Signals | None = None
