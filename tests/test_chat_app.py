@@ -267,6 +267,9 @@ def test_needs_context() -> None:
     assert needs_context("When did it open?")
     assert not needs_context("广西设立的人工智能产业基金规模是多少？")
     assert not needs_context("How many ASEAN companies joined the centre first?")
+    assert not needs_context("请介绍南A中心：它的首批东盟企业有几家？")  # names its own referent
+    assert needs_context("那它的首批东盟企业有几家？")
+    assert needs_context("这个基金是哪个地区设立的？")
 
 
 def test_demonstrative_noun_keeps_its_referent_from_the_history(tmp_path: Path) -> None:

@@ -33,13 +33,32 @@ MAX_TURNS = 3  # earlier turns shown to the rewriter: more costs prompt time, ra
 MAX_ANSWER_CHARS = 160
 
 
+# A pronoun whose referent the question itself names earlier ("请介绍南A中心：它的…").
+_ZH_PRONOUN = re.compile(r"它们|他们|她们|它|他|她|其")
+_NAMING_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,}")
+_NOT_NAMES = frozenset("那么 那个 这个 还有 另外 请问 那些 这些".split())
+
+
+def _named_before(question: str, at: int) -> bool:
+    """Whether ``question[:at]`` names something a pronoun at ``at`` can refer to."""
+    return any(w not in _NOT_NAMES and _NAMING_WORD.fullmatch(w)
+               for w in jieba.lcut(question[:at]))
+
+
 def needs_context(question: str) -> bool:
-    """Whether ``question`` probably refers to earlier turns of the conversation."""
+    """Whether ``question`` probably refers to earlier turns of the conversation.
+
+    A Chinese pronoun after a name in the same question refers to that name, so
+    "请介绍南A中心：它的首批企业有几家？" stands alone.
+    """
     q = question.strip()
     core = re.sub(r"[\s?？。.!！]", "", q)
     if len(core) <= _SHORT:
         return True
-    return bool((_ZH_REFERS if has_cjk(q) else _EN_REFERS).search(q))
+    if not has_cjk(q):
+        return bool(_EN_REFERS.search(q))
+    return any(not (_ZH_PRONOUN.fullmatch(m.group(0)) and _named_before(q, m.start()))
+               for m in _ZH_REFERS.finditer(q))
 
 
 def format_history(history: Sequence[tuple[str, str]]) -> str:
