@@ -234,7 +234,10 @@ def strip_boilerplate(ct: CleanedText) -> CleanedText:
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FOOTNOTE_LINE = re.compile(rf"[{_SUPERSCRIPTS}]+\s*\S.*")
 _FOOTNOTE_MARK = re.compile(rf"(?<=\S)(?:[{_SUPERSCRIPTS}]+|\[\d{{1,3}}\](?!\())")
-_BOLD = re.compile(r"\*\*(?=\S)[^\n]+?(?<=\S)\*\*")
+# A bold span is a phrase or a heading; the bound keeps a line of unclosed ``**``
+# linear (unbounded, a 1M-character line of "**a " took hours: eval/fuzz_loaders.py).
+_BOLD_MAX = 500
+_BOLD = re.compile(rf"\*\*(?=\S)[^\n]{{1,{_BOLD_MAX}}}?(?<=\S)\*\*")
 _CAPTION = re.compile(
     r"(?:(?:图|表|图表|圖|Figure|Fig\.|Table)\s*\d+(?:[-.．]\d+)*[\s:：.、]+[^。！？\n]{1,55}"
     r"|(?:图表来源|资料来源|数据来源|圖表來源|資料來源|Source)\s*[:：].{0,80})",
@@ -300,7 +303,13 @@ def join_broken_lines(ct: CleanedText, min_line: int = 40) -> CleanedText:
     """
     text, edits = ct.text, []
     pos = 0
-    while (m := _BREAK.search(text, pos)) is not None:
+    while pos < len(text):
+        # Anchored per line: a search would retry the rest of a line that has no
+        # break at every position (quadratic: a 1M-character line took hours), and
+        # if the line fails from ``pos`` it fails from any later position too.
+        if (m := _BREAK.match(text, pos)) is None:
+            pos = text.find("\n", pos) + 1 or len(text)
+            continue
         pos = m.end("gap")
         prev, nxt = m.group("prev").strip(), m.group("next")
         if not (len(prev) >= min_line or "。" in prev) or prev[-1] in _TERMINAL:
@@ -324,7 +333,9 @@ _HSPACE_RUN = re.compile(r"[ \t\u3000\xa0\f\v]+")
 _LINE_EDGE_SPACE = re.compile(r"^ +| +$", re.MULTILINE)
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 _HAN_SPACE_DIGIT = re.compile(rf"(?<=[{_HAN}]) (?=[0-9])")
-_NUMBER_SPACE_HAN = re.compile(rf"(?<![\d.])\d[\d.,]*%? (?=[{_HAN}])")
+# A number starts after no digit, dot or digit-comma (without the last, a long
+# "1,2,3,..." run is rescanned from every comma: quadratic).
+_NUMBER_SPACE_HAN = re.compile(rf"(?<![\d.])(?<![\d.,],)\d[\d.,]*%? (?=[{_HAN}])")
 _SECTION_NO = re.compile(r"\d{1,2}(?:\.\d{1,2})* ")
 _SPACED_TITLE = re.compile(rf"^(?:[{_HAN}] ){{1,4}}[{_HAN}]$", re.MULTILINE)
 _MANY_NEWLINES = re.compile(r"(?<=\n\n)\n+")

@@ -10,13 +10,39 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..errors import IngestError
+from ..settings import Settings
 from .decode import check_text, decode_text
 
 TITLE_MAX = 80
+MB = 1024 * 1024
+# Zip members are inflated in pieces of this size while counting their real bytes.
+_INFLATE_PIECE = MB
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file bounds on loading, from ``Settings`` (``max_file_mb`` and friends).
+
+    Extractors enforce ``unzipped_bytes`` themselves; the loader checks the file
+    size and the worker process (``isolate``) the time and memory.
+    """
+
+    file_bytes: int
+    unzipped_bytes: int
+    seconds: float
+    memory_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The limits named in ``settings``."""
+        return cls(int(settings.max_file_mb * MB), int(settings.max_unzipped_mb * MB),
+                   settings.max_file_seconds, int(settings.max_file_memory_mb * MB))
 
 
 class Extracted(NamedTuple):
@@ -49,7 +75,7 @@ def first_line(text: str) -> str:
 
 def _html_text(html: str) -> tuple[str, str]:
     """Visible text of an HTML page, one block per line, and its <title>."""
-    from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+    from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
 
     soup = BeautifulSoup(html, "lxml")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
@@ -58,30 +84,34 @@ def _html_text(html: str) -> tuple[str, str]:
     for tag in soup.find_all(hidden=True):
         tag.decompose()
     out: list[str] = []
-
-    def walk(node: Tag, pre: bool) -> None:
-        for child in node.children:
-            if isinstance(child, Comment):
+    # Depth-first with an explicit stack: pages nest thousands of tags deep
+    # (broken generators, hostile files), far past Python's recursion limit.
+    # Each entry: the node's remaining children, inside <pre>, text to add after it.
+    stack: list[tuple[Iterator[PageElement], bool, str]] = [(iter(soup.children), False, "")]
+    while stack:
+        children, pre, after = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            out.append(after)
+        elif isinstance(child, Comment):
+            continue
+        elif isinstance(child, NavigableString):
+            # Only real text nodes; Doctype/CData are NavigableString subclasses.
+            if type(child) is NavigableString:
+                text = str(child)
+                if not pre:
+                    text = re.sub(r"\s+", lambda m: _BREAK_MARK if "\n" in m.group() else " ", text)
+                out.append(text)
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                out.append("\n")
                 continue
-            if isinstance(child, NavigableString):
-                # Only real text nodes; Doctype/CData are NavigableString subclasses.
-                if type(child) is NavigableString:
-                    text = str(child)
-                    if not pre:
-                        text = re.sub(r"\s+", lambda m: _BREAK_MARK if "\n" in m.group() else " ", text)
-                    out.append(text)
-            elif isinstance(child, Tag):
-                if child.name == "br":
-                    out.append("\n")
-                    continue
-                if child.name in ("td", "th"):
-                    out.append(" | ")  # cell separator; never a tab, which reads as a TOC
-                block = child.name in _BLOCK_TAGS
-                out.append("\n" if block else "")
-                walk(child, pre or child.name == "pre")
-                out.append("\n" if block else "")
-
-    walk(soup, False)
+            if child.name in ("td", "th"):
+                out.append(" | ")  # cell separator; never a tab, which reads as a TOC
+            block = "\n" if child.name in _BLOCK_TAGS else ""
+            out.append(block)
+            stack.append((iter(child.children), pre or child.name == "pre", block))
     joined = _CJK_BREAK.sub("", "".join(out)).replace(_BREAK_MARK, " ")
     lines = (re.sub(r" {2,}", " ", ln).strip(" |") for ln in joined.split("\n"))
     return "\n".join(ln for ln in lines if ln), title
@@ -115,11 +145,39 @@ def _pdf_text(data: bytes) -> tuple[str, str]:
     return text, title
 
 
-def _docx_text(data: bytes) -> tuple[str, str]:
+def _too_big(size: int, limit: int, at_least: str = "") -> IngestError:
+    return IngestError(f"DOCX expands to {at_least}{size / MB:.0f} MB when unzipped, over the "
+                       f"max_unzipped_mb limit of {limit / MB:g} MB (a zip bomb?); raise "
+                       f"max_unzipped_mb to index it if you trust the file")
+
+
+def check_unzipped_size(data: bytes, limit: int) -> None:
+    """Refuse a zip that expands to more than ``limit`` bytes, with an ``IngestError``.
+
+    First by the sizes its directory declares, then by inflating every member and
+    counting the real bytes (a crafted zip can declare small sizes), so no more than
+    ``limit`` bytes are ever inflated, and those one piece at a time.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        declared = sum(info.file_size for info in members)
+        if declared > limit:
+            raise _too_big(declared, limit)
+        inflated = 0
+        for info in members:
+            with archive.open(info) as member:
+                while piece := member.read(_INFLATE_PIECE):
+                    inflated += len(piece)
+                    if inflated > limit:
+                        raise _too_big(inflated, limit, "at least ")
+
+
+def _docx_text(data: bytes, unzipped_limit: int) -> tuple[str, str]:
     import docx
     from docx.table import Table
 
     try:
+        check_unzipped_size(data, unzipped_limit)
         document = docx.Document(io.BytesIO(data))
         lines: list[str] = []
         for block in document.iter_inner_content():
@@ -134,6 +192,8 @@ def _docx_text(data: bytes) -> tuple[str, str]:
             else:
                 lines.append(block.text)
         title = document.core_properties.title or ""
+    except IngestError:
+        raise
     except Exception as exc:  # zip, XML and package errors all mean "damaged"
         raise IngestError(f"corrupt or not a real .docx file ({type(exc).__name__})") from exc
     text = "\n".join(lines)
@@ -150,19 +210,19 @@ def _decoded(data: bytes, declared: str | None = None) -> tuple[str, str]:
     return raw.replace("\r\n", "\n").replace("\r", "\n"), encoding
 
 
-def extract_txt(data: bytes) -> Extracted:
+def extract_txt(data: bytes, limits: Limits) -> Extracted:
     """Plain text, kept as it is."""
     text, encoding = _decoded(data)
     return Extracted(text, "", encoding)
 
 
-def extract_md(data: bytes) -> Extracted:
+def extract_md(data: bytes, limits: Limits) -> Extracted:
     """Markdown, kept raw; its first line (without ``#``) is the title."""
     text, encoding = _decoded(data)
     return Extracted(text, first_line(text).lstrip("#").strip(), encoding)
 
 
-def extract_html(data: bytes) -> Extracted:
+def extract_html(data: bytes, limits: Limits) -> Extracted:
     """The visible text of an HTML page, in its declared charset when that fits."""
     declared = None
     if m := _META_CHARSET.search(data[:4096]):
@@ -174,17 +234,18 @@ def extract_html(data: bytes) -> Extracted:
     return Extracted(text, title, encoding)
 
 
-def extract_pdf(data: bytes) -> Extracted:
+def extract_pdf(data: bytes, limits: Limits) -> Extracted:
     """The text layer of a PDF (pypdf), pages separated by a blank line."""
     return Extracted(*_pdf_text(data), "utf-8")
 
 
-def extract_docx(data: bytes) -> Extracted:
+def extract_docx(data: bytes, limits: Limits) -> Extracted:
     """Paragraphs and tables of a DOCX, in document order."""
-    return Extracted(*_docx_text(data), "utf-8")
+    return Extracted(*_docx_text(data, limits.unzipped_bytes), "utf-8")
 
 
-Extractor = Callable[[bytes], Extracted]
+# Every extractor takes the file's bytes and the limits (most ignore them).
+Extractor = Callable[[bytes, Limits], Extracted]
 
 # The supported file types: extension → extractor. The one list of formats.
 EXTRACTORS: dict[str, Extractor] = {
