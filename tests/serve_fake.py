@@ -1,8 +1,10 @@
-"""Serve the HTTP API over deterministic fake models (for the API tests).
+"""Serve the HTTP API over deterministic fake models (for the API and soak tests).
 
 ``python serve_fake.py DOCS PORT [--api-key K] [--delay S] [--max-queue N]``:
 indexes DOCS with the hash embedder, answers with the echo generator (``--delay``
 seconds per streamed piece) and serves ``assistant.web.api`` with uvicorn.
+``--chat [--upload-dir DIR]`` serves the Gradio chat UI over the same models instead,
+with a knowledge base of DOCS plus uploads.
 """
 
 from __future__ import annotations
@@ -32,15 +34,27 @@ def main() -> None:
     ap.add_argument("--api-key")
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--max-queue", type=int, default=16)
+    ap.add_argument("--chat", action="store_true", help="serve the chat UI instead of the API")
+    ap.add_argument("--upload-dir", type=Path, help="chat uploads go here (default: a temporary folder)")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="serve-fake-"))
-    settings = Settings(index_root=root / "index", progress=False, max_question_chars=200)
+    settings = Settings(index_root=root / "index", progress=False, max_question_chars=200,
+                        upload_dir=args.upload_dir or root / "uploads")
     generator = EchoGenerator(rewrites=REWRITES, delay=args.delay)
     bot = Assistant(settings, embedder=HashEmbedder(), generator=generator)
     bot.index([args.docs])
     fast = Assistant(settings, embedder=bot.embedder, generator=generator)  # one fake for both
     assert bot.current_index is not None
     fast.use_index(bot.current_index)
+    if args.chat:
+        from assistant.web.app import ChatApp, launch
+        from assistant.web.kb import KnowledgeBase
+
+        kb = KnowledgeBase(bot, [args.docs], name="fake-chat")
+        chat = ChatService(bot, kb, poll_seconds=0.05, profiles={"fast": fast})
+        kb.rebuild()
+        launch(ChatApp(chat), "127.0.0.1", args.port, settings.max_upload_mb)
+        return
     service = ChatService(bot, poll_seconds=0.05, profiles={"fast": fast})
     limits = ApiLimits(max_body_bytes=8 * 1024, max_queue=args.max_queue, max_question_chars=200)
     uvicorn.run(create_app(service, args.api_key, limits), host="127.0.0.1", port=args.port,
