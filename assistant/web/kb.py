@@ -44,6 +44,38 @@ MAX_STEM_CHARS, MAX_STEM_BYTES = 80, 200
 
 FileState = Literal["indexed", "skipped", "pending"]
 
+# Why a file was skipped or refused, as a kind the UI words for people (its text
+# is ``skip_<kind>`` in ``i18n``), matched on the developer message that
+# ``ingest`` and ``add_upload`` give. First match wins; named groups become
+# values of the text. The message itself stays available as the technical detail.
+REASON_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("encrypted", re.compile(r"encrypted PDF")),
+    ("too_large", re.compile(r"over the upload limit of (?P<mb>[\d.]+) MB")),
+    ("unzipped_too_large", re.compile(r"MB when unzipped")),
+    ("too_slow", re.compile(r"took longer than max_file_seconds")),
+    ("reader_failed", re.compile(r"the reader process")),
+    ("scanned", re.compile(r"no extractable text")),
+    ("damaged", re.compile(r"unreadable PDF|corrupt or not a real|Error\b|despite its byte-order mark")),
+    ("empty", re.compile(r"empty (file|document)|no visible text|the file is empty")),
+    ("not_text", re.compile(r"binary file|unknown text encoding")),
+    ("unsupported", re.compile(r"unsupported file type")),
+    ("duplicate", re.compile(r"duplicate of (?P<other>.+)$")),
+    ("unreadable", re.compile(r"permission denied|not a file|file not found|cannot read file")),
+)
+
+
+def reason_kind(reason: str) -> tuple[str, dict[str, str]]:
+    """The kind of a skip or refusal ``reason`` and the values its UI text needs
+    (``("other", {})`` for a message no pattern knows)."""
+    for kind, pattern in REASON_KINDS:
+        m = pattern.search(reason)
+        if m:
+            values = {k: v for k, v in m.groupdict().items() if v is not None}
+            if "other" in values:  # a path: only its file name is shown
+                values["other"] = values["other"].replace("\\", "/").split("/")[-1]
+            return kind, values
+    return "other", {}
+
 
 @dataclass(frozen=True)
 class FileStatus:

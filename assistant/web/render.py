@@ -13,107 +13,75 @@ from collections.abc import Callable, Sequence
 
 from ..answer.cite import MARKER, parse_markers
 from ..answer.language import question_script, to_script
-from ..ingest import SUPPORTED
 from ..ingest.normalize import bigrams, detect_language
 from ..types import Answer, Citation, Document, Hit
-from .kb import FileStatus
+from .chat import ChatUpdate
+from .i18n import t
+from .kb import FileStatus, reason_kind
 
 CONTEXT_CHARS = 160  # original text shown around a cited passage
 _SENT_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s")
-
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "## 文档问答助手\n只根据你的文档回答，并标注出处。",
-        "tab_chat": "对话", "tab_kb": "知识库", "tab_settings": "设置",
-        "placeholder": "输入问题，按回车发送", "send": "发送", "clear": "新对话",
-        "chat_label": "对话", "sources": "出处",
-        "no_sources": "提问后，这里会列出答案引用的原文段落。",
-        "cited": "引用的段落", "uncited": "其他检索到的段落（未引用）",
-        "refused_found": "文档中没有找到答案。以下是检索到的最相关段落：",
-        "refused": "⚠️ 文档中没有找到这个问题的答案。",
-        "queued": "⏳ 排队中：前面还有 {n} 个请求……", "rewriting": "🔄 正在理解追问……",
-        "searching": "🔎 正在检索并生成回答……",
-        "error": "❌ 出错了：{msg}",
-        "rewritten": "改写后的问题：{q}",
-        "latency": "检索 {retrieve:.1f} 秒 · 首字 {first:.1f} 秒 · 总计 {total:.1f} 秒",
-        "queue_wait": " · 排队 {queue:.1f} 秒",
-        "location": "第 {line} 行，字符 {start}–{end}",
-        "removed": "该文件已从知识库删除，以下是当时引用的原文",
-        "upload": "上传文件（{types}）", "files": "文件",
-        "col_name": "文件", "col_state": "状态", "col_detail": "说明", "col_size": "大小",
-        "indexed": "已索引", "skipped": "已跳过", "pending": "待索引",
-        "chunks": "{n} 个段落", "delete": "删除所选文件", "rebuild": "重建索引",
-        "delete_choice": "选择要删除的文件", "kb_empty": "知识库是空的：请上传文档。",
-        "kb_done": "索引完成：{docs} 个文档，{chunks} 个段落，用时 {sec:.1f} 秒。",
-        "kb_skipped": "跳过 {name}：{reason}", "kb_refused": "未接收 {name}：{reason}",
-        "kb_deleted": "已删除 {name}，索引已更新。", "kb_busy": "正在建立索引，请稍候……",
-        "profile": "生成模型", "profile_default": "默认（Qwen2.5 1.5B，更准确）",
-        "profile_fast": "快速（Qwen2.5 0.5B，更快但较弱）",
-        "top_k": "提供给模型的段落数（top-k）", "dense_weight": "语义检索权重",
-        "bm25_weight": "关键词检索（BM25）权重", "answer_lang": "回答语言",
-        "lang_auto": "自动（跟随提问）", "ui_lang": "界面语言",
-        "settings_note": "设置只对当前会话生效。",
-    },
-    "en": {
-        "title": "## Document Q&A assistant\nAnswers only from your documents, with sources.",
-        "tab_chat": "Chat", "tab_kb": "Knowledge base", "tab_settings": "Settings",
-        "placeholder": "Ask a question and press Enter", "send": "Send", "clear": "New chat",
-        "chat_label": "Chat", "sources": "Sources",
-        "no_sources": "After you ask, the passages the answer cites appear here.",
-        "cited": "Cited passages", "uncited": "Other retrieved passages (not cited)",
-        "refused_found": "The documents do not contain the answer. The closest passages found:",
-        "refused": "⚠️ The documents do not contain the answer to this question.",
-        "queued": "⏳ Waiting: {n} request(s) ahead…", "rewriting": "🔄 Reading your follow-up…",
-        "searching": "🔎 Searching and writing the answer…",
-        "error": "❌ Something went wrong: {msg}",
-        "rewritten": "Rewritten question: {q}",
-        "latency": "retrieval {retrieve:.1f} s · first token {first:.1f} s · total {total:.1f} s",
-        "queue_wait": " · queued {queue:.1f} s",
-        "location": "line {line}, characters {start}–{end}",
-        "removed": "removed from the knowledge base; the passage as it was cited",
-        "upload": "Upload files ({types})", "files": "Files",
-        "col_name": "File", "col_state": "Status", "col_detail": "Detail", "col_size": "Size",
-        "indexed": "indexed", "skipped": "skipped", "pending": "pending",
-        "chunks": "{n} passages", "delete": "Delete selected file", "rebuild": "Rebuild index",
-        "delete_choice": "File to delete", "kb_empty": "The knowledge base is empty: upload a document.",
-        "kb_done": "Indexed {docs} documents, {chunks} passages in {sec:.1f} s.",
-        "kb_skipped": "Skipped {name}: {reason}", "kb_refused": "Not accepted {name}: {reason}",
-        "kb_deleted": "Deleted {name}; the index is updated.", "kb_busy": "Indexing, please wait…",
-        "profile": "Generator", "profile_default": "Default (Qwen2.5 1.5B, more accurate)",
-        "profile_fast": "Fast (Qwen2.5 0.5B, quicker but weaker)",
-        "top_k": "Passages given to the model (top-k)", "dense_weight": "Semantic search weight",
-        "bm25_weight": "Keyword search (BM25) weight", "answer_lang": "Answer language",
-        "lang_auto": "Auto (same as the question)", "ui_lang": "Interface language",
-        "settings_note": "Settings apply to this session only.",
-    },
-}
+_OPEN_MARKER = re.compile(r"\s*[\[【][\d\s,，、;]*$")  # a marker whose closing bracket has not streamed yet
 
 
-def t(lang: str, key: str, **values: object) -> str:
-    """Interface text ``key`` in ``lang`` (Chinese when unknown), formatted with ``values``."""
-    text = TEXT.get(lang, TEXT["zh"]).get(key) or TEXT["zh"][key]
-    if key == "upload":  # the file types come from the one list of formats
-        sep = "、" if lang == "zh" else ", "
-        values = {"types": sep.join(sorted({ext.lstrip(".") for ext in SUPPORTED} - {"htm"})), **values}
-    return text.format(**values) if values else text
+def icon(symbol: str) -> str:
+    """A decorative status symbol, hidden from screen readers (the text beside it
+    says the same), so no state is told by an emoji alone."""
+    return f'<span class="icon" aria-hidden="true">{symbol}</span> '
 
 
 def anchor(turn: int, marker: int) -> str:
-    """Element id of source ``marker`` of answer ``turn`` in the sources panel."""
+    """Element id of source ``marker`` (display number) of answer ``turn`` in the sources panel."""
     return f"src-{turn}-{marker}"
 
 
-def link_citations(text: str, turn: int) -> str:
-    """The answer as chat HTML, every ``[n]`` a link to its source (text escaped)."""
+def cite_id(turn: int, marker: int) -> str:
+    """Element id of the first link to source ``marker`` of answer ``turn`` (the way back)."""
+    return f"cite-{turn}-{marker}"
+
+
+def numbering(answer: Answer) -> dict[int, int]:
+    """Display numbers of an answer's passage markers: 1..n in order of first
+    appearance in its text, so a lone ``[3]`` shows as ``[1]``. Only markers with
+    a citation are numbered; citations the text never mentions follow in order."""
+    cited = {c.marker for c in answer.citations}
+    order: dict[int, int] = {}
+    for n in parse_markers(answer.text):
+        if n in cited:
+            order.setdefault(n, len(order) + 1)
+    for c in answer.citations:
+        order.setdefault(c.marker, len(order) + 1)
+    return order
+
+
+def _file_name(source: str) -> str:
+    return source.replace(chr(92), "/").split("/")[-1]
+
+
+def link_citations(text: str, turn: int, numbers: dict[int, int] | None = None,
+                   names: dict[int, str] | None = None, lang: str = "zh") -> str:
+    """The answer as chat HTML, every ``[n]`` a link to its source (text escaped).
+
+    ``numbers`` maps passage markers to display numbers (``numbering``; markers
+    it lacks are dropped, as they have no source); ``names`` gives the file of
+    each marker, so a link is named "来源 1：报告.pdf" for screen readers and as
+    its tooltip, not just "[1]".
+    """
     out: list[str] = []
     pos = 0
+    first: set[int] = set()
     for m in MARKER.finditer(text):
         out.append(chat_text(text[pos : m.start()]))
-        links = "".join(
-            f'<a class="cite" href="#{anchor(turn, n)}" data-turn="{turn}" data-n="{n}">[{n}]</a>'
-            for n in parse_markers(m.group(0))
-        )
-        out.append(links)
+        for n in parse_markers(m.group(0)):
+            shown = numbers.get(n) if numbers is not None else n
+            if shown is None:
+                continue
+            label = html.escape(t(lang, "source_link", n=shown, name=(names or {}).get(n, "")).rstrip("：: "),
+                                quote=True)
+            ident = f' id="{cite_id(turn, shown)}"' if shown not in first else ""
+            first.add(shown)
+            out.append(f'<a class="cite" href="#{anchor(turn, shown)}"{ident} data-turn="{turn}" '
+                       f'data-n="{shown}" aria-label="{label}" title="{label}">[{shown}]</a>')
         pos = m.end()
     out.append(chat_text(text[pos:]))
     return "".join(out)
@@ -125,14 +93,21 @@ def chat_text(text: str) -> str:
     return html.escape(text).replace("[", "&#91;").replace("]", "&#93;")
 
 
+def streaming_text(text: str) -> str:
+    """Text still being written, escaped, without its raw passage markers (they are
+    renumbered and linked once the answer is checked, so they never jump)."""
+    return chat_text(_OPEN_MARKER.sub("", MARKER.sub("", text)))
+
+
 def answer_message(answer: Answer, turn: int, lang: str) -> str:
     """The chat bubble for a finished answer. A refusal is said plainly in the
     question's language and script (an English question gets an English refusal in
     the Chinese UI, a traditional one a traditional refusal), not the UI's."""
     if answer.refused:
         said = t(detect_language(answer.question), "refused")
-        return html.escape(to_script(said, question_script(answer.question)))
-    return link_citations(answer.text, turn)
+        return icon("⚠") + html.escape(to_script(said, question_script(answer.question)))
+    names = {c.marker: _file_name(c.source) for c in answer.citations}
+    return link_citations(answer.text, turn, numbering(answer), names, lang)
 
 
 def location(doc: Document, start: int, end: int, lang: str) -> str:
@@ -179,50 +154,60 @@ def highlighted(doc: Document, start: int, end: int, answer_text: str) -> str:
     )
 
 
+def _head(label: str, source: str, where: str, back: str, lang: str) -> str:
+    """A source's first line: its number, file and location, and on a phone the way back."""
+    link = ""
+    if back:
+        name = html.escape(t(lang, "back_to_answer"), quote=True)
+        link = f' <a class="back" href="#{back}" aria-label="{name}">↩ {html.escape(t(lang, "back_to_answer"))}</a>'
+    return (f'<div class="source-head"><b>{html.escape(label)}</b> '
+            f'<span class="file">{html.escape(_file_name(source))}</span> · '
+            f'<span class="loc">{html.escape(where)}</span>{link}</div>')
+
+
 def _source_block(doc: Document, start: int, end: int, element_id: str, label: str,
-                  answer_text: str, lang: str) -> str:
+                  answer_text: str, lang: str, back: str = "") -> str:
     return (
         f'<div class="source" id="{element_id}">'
-        f'<div class="source-head"><b>{html.escape(label)}</b> '
-        f'{html.escape(doc.source.replace(chr(92), "/").split("/")[-1])} · '
-        f'<span class="loc">{html.escape(location(doc, start, end, lang))}</span></div>'
-        f'<div class="source-text">{highlighted(doc, start, end, answer_text)}</div></div>'
+        + _head(label, doc.source, location(doc, start, end, lang), back, lang)
+        + f'<div class="source-text">{highlighted(doc, start, end, answer_text)}</div></div>'
     )
 
 
-def _removed_block(source: str, text: str, element_id: str, label: str, lang: str) -> str:
+def _removed_block(source: str, text: str, element_id: str, label: str, lang: str, back: str = "") -> str:
     """A source whose document left the knowledge base: its name and the passage as cited."""
     return (
         f'<div class="source removed" id="{element_id}">'
-        f'<div class="source-head"><b>{html.escape(label)}</b> '
-        f'{html.escape(source.replace(chr(92), "/").split("/")[-1])} · '
-        f'<span class="loc">{html.escape(t(lang, "removed"))}</span></div>'
-        f'<div class="source-text">{html.escape(text)}</div></div>'
+        + _head(label, source, t(lang, "removed"), back, lang)
+        + f'<div class="source-text">{html.escape(text)}</div></div>'
     )
 
 
 def sources_html(answer: Answer, turn: int, document: Callable[[str], Document | None], lang: str) -> str:
     """The sources panel for one answer: cited passages first, the rest behind a toggle.
 
-    For a refusal the retrieved passages are shown open, so the user sees what
-    was found. ``document`` returns None for a document deleted since the answer:
-    its passage is shown as it was cited, never an error.
+    Cited passages carry the same numbers as the links in the answer
+    (``numbering``), in that order. For a refusal the retrieved passages are
+    shown open, so the user sees what was found. ``document`` returns None for a
+    document deleted since the answer: its passage is shown as it was cited,
+    never an error.
     """
     parts: list[str] = []
     cited_chunks: set[str] = set()
-    seen_markers: set[int] = set()
     citations: Sequence[Citation] = answer.citations
     if citations and not answer.refused:
+        numbers = numbering(answer)
         parts.append(f'<div class="sources-title">{t(lang, "cited")}</div>')
+        first: dict[int, Citation] = {}
         for c in citations:
             cited_chunks.add(c.chunk_id)
-            if c.marker in seen_markers:
-                continue
-            seen_markers.add(c.marker)
+            first.setdefault(c.marker, c)
+        for marker, c in sorted(first.items(), key=lambda item: numbers[item[0]]):
+            shown = numbers[marker]
+            element, label, back = anchor(turn, shown), f"[{shown}]", cite_id(turn, shown)
             doc = document(c.doc_id)
-            parts.append(_source_block(doc, c.start, c.end, anchor(turn, c.marker), f"[{c.marker}]",
-                                       answer.text, lang) if doc is not None else
-                         _removed_block(c.source, c.quote, anchor(turn, c.marker), f"[{c.marker}]", lang))
+            parts.append(_source_block(doc, c.start, c.end, element, label, answer.text, lang, back)
+                         if doc is not None else _removed_block(c.source, c.quote, element, label, lang, back))
     rest: list[Hit] = [h for h in answer.hits if h.chunk.chunk_id not in cited_chunks]
     if rest:
         blocks = ""
@@ -250,11 +235,84 @@ def latency_caption(timings: dict[str, float], lang: str) -> str:
     return text
 
 
+def skip_reason(reason: str, lang: str) -> str:
+    """Why a file was skipped or refused, in words for people (``kb.reason_kind``)."""
+    kind, values = reason_kind(reason)
+    return t(lang, f"skip_{kind}", **values)
+
+
+def file_note(key: str, name: str, lang: str, **values: object) -> str:
+    """Knowledge-base message ``key`` about file ``name``, escaped, the name marked as
+    a file (so it reads as content, not interface text)."""
+    hole = "\x00"
+    text = html.escape(t(lang, key, name=hole, **values))
+    return text.replace(hole, f'<span class="file">{html.escape(name)}</span>')
+
+
+def skip_note(key: str, name: str, reason: str, lang: str) -> str:
+    """A knowledge-base message line (``kb_skipped`` / ``kb_refused``): the friendly
+    reason, the developer's message folded away as technical detail."""
+    return (file_note(key, name, lang, reason=skip_reason(reason, lang))
+            + f' <details class="tech"><summary>{t(lang, "details")}</summary>'
+            f"<code>{html.escape(reason)}</code></details>")
+
+
 def file_rows(statuses: Sequence[FileStatus], lang: str) -> list[list[str]]:
-    """Knowledge-base table rows: name, state, detail, size."""
+    """Knowledge-base table rows: name, state, detail, size (a skip reason in words
+    for people; the technical message is in the rebuild's status note)."""
     rows = []
     for s in statuses:
-        detail = t(lang, "chunks", n=s.detail) if s.state == "indexed" else s.detail
+        detail = (t(lang, "chunks", n=s.detail) if s.state == "indexed"
+                  else skip_reason(s.detail, lang) if s.state == "skipped" else s.detail)
         size = f"{s.size / 1024:.0f} KB" if s.size >= 1024 else f"{s.size} B"
         rows.append([s.name, t(lang, s.state), detail, size])
     return rows
+
+
+def documents_summary(statuses: Sequence[FileStatus], lang: str, busy: bool = False) -> str:
+    """The chat tab's line on what the answers come from: how many documents, which
+    (folded list), how many could not be read, and whether an index update runs."""
+    indexed = [s.name for s in statuses if s.state == "indexed"]
+    skipped = sum(s.state == "skipped" for s in statuses)
+    if not indexed:
+        text = html.escape(t(lang, "docs_none"))
+    else:
+        names = "".join(f'<li class="file">{html.escape(n)}</li>' for n in indexed)
+        text = (f'<details><summary>{html.escape(t(lang, "docs_summary", n=len(indexed)))}'
+                + (html.escape(t(lang, "docs_skipped", n=skipped)) if skipped else "")
+                + f"</summary><ul>{names}</ul></details>")
+    if busy:
+        text += html.escape(t(lang, "docs_busy"))
+    return f'<div class="docs-summary">{text}</div>'
+
+
+# Stages of an answer as the user sees them, in order; the first two are optional.
+_STEPS: tuple[tuple[str, str], ...] = (("rewriting", "stage_rewriting"), ("searching", "stage_searching"),
+                                        ("reading", "stage_reading"), ("answering", "stage_writing"))
+
+
+def progress_html(update: ChatUpdate, lang: str) -> str:
+    """What a waiting user sees: the queue place with its estimated wait, or the
+    steps (done, current, to come) with the current one marked, and the elapsed time."""
+    elapsed = f'<span class="elapsed">{html.escape(t(lang, "elapsed", sec=int(update.elapsed)))}</span>'
+    if update.stage == "queued":
+        text = t(lang, "stage_queued", n=update.queue_position)
+        if update.wait_estimate is not None:
+            text += t(lang, "stage_eta", sec=max(1, round(update.wait_estimate)))
+        return f'<div class="progress"><span role="status">{icon("◔")}{html.escape(text)}</span> · {elapsed}</div>'
+    steps = [(s, key) for s, key in _STEPS if s != "rewriting" or update.standalone != update.question.strip()
+             or update.stage == "rewriting"]
+    current = next((i for i, (s, _) in enumerate(steps) if s == update.stage), 0)
+    items = []
+    for i, (_, key) in enumerate(steps):
+        label = (t(lang, key, n=update.passages) if key != "stage_reading" or update.passages
+                 else t(lang, "stage_reading_plain"))
+        if i < current:
+            items.append(f'<li class="done">{icon("✓")}{html.escape(label)}'
+                         f'<span class="sr-only">{t(lang, "stage_done")}</span></li>')
+        elif i == current:
+            items.append(f'<li class="current" aria-current="step">{icon("●")}{html.escape(label)}</li>')
+        else:
+            items.append(f'<li class="todo">{html.escape(label)}</li>')
+    return (f'<div class="progress"><ol class="stages" role="status" aria-label="{t(lang, "stages_label")}">'
+            + "".join(items) + f"</ol>{elapsed}</div>")
