@@ -23,3 +23,7 @@ class IngestError(AssistantError):
 
 class BackendUnavailableError(AssistantError):
     """A remote service the assistant needs (a model server) cannot be reached or failed."""
+
+
+class GenerationAborted(AssistantError):
+    """The model's call was interrupted by ``Generator.abort_current`` (a stop request)."""

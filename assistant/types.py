@@ -158,6 +158,12 @@ class Generator(Protocol):
         """Number of tokens ``text`` costs in this model's prompt."""
         ...
 
+    def abort_current(self) -> None:
+        """Interrupt the call in progress (from another thread): it raises
+        ``GenerationAborted`` soon, even mid-prompt. Calls that start later are not
+        affected, so a caller that may race a call's start repeats the request."""
+        ...
+
 
 @runtime_checkable
 class VectorStore(Protocol):

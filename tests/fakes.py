@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from assistant.errors import GenerationAborted
 from assistant.types import Vector
 
 
@@ -52,6 +54,11 @@ class EchoGenerator:
         self.delay = delay
         self.calls: list[list[dict[str, str]]] = []
         self.last_usage = {"prompt_tokens": 0, "completion_tokens": 0}
+        self.abort_requests = 0
+
+    def abort_current(self) -> None:
+        """Counted only: every call here ends on its own within ``delay`` per piece."""
+        self.abort_requests += 1
 
     def count_tokens(self, text: str) -> int:
         return len(text)
@@ -81,3 +88,43 @@ class EchoGenerator:
             if self.delay:
                 time.sleep(self.delay)
             yield text[i : i + 3]
+
+
+class SlowPromptGenerator(EchoGenerator):
+    """Echo generator whose every call first reads its prompt for ``prompt_seconds``
+    (as llama.cpp does with a long prompt) unless ``abort_current`` interrupts it,
+    which raises ``GenerationAborted``. Like the real generator, one call at a time,
+    and a request made while no call reads is forgotten when the next call starts."""
+
+    def __init__(self, prompt_seconds: float = 60.0) -> None:
+        super().__init__()
+        self.prompt_seconds = prompt_seconds
+        self.reading = threading.Event()  # set while a call reads its prompt
+        self.aborted = 0  # calls interrupted
+        self._abort = threading.Event()
+        self._lock = threading.Lock()
+
+    def abort_current(self) -> None:
+        super().abort_current()
+        self._abort.set()
+
+    def _read_prompt(self) -> None:
+        self._abort.clear()
+        self.reading.set()
+        try:
+            if self._abort.wait(self.prompt_seconds):
+                self.aborted += 1
+                raise GenerationAborted("stopped while reading the prompt")
+        finally:
+            self.reading.clear()
+
+    def continuation_logprob(self, messages: Sequence[dict[str, str]], text: str) -> float:
+        with self._lock:
+            self._read_prompt()
+            return super().continuation_logprob(messages, text)
+
+    def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
+                    ban_first: str = "") -> Iterator[str]:
+        with self._lock:
+            self._read_prompt()
+            yield from super().stream_chat(messages, max_tokens, ban_first)

@@ -15,21 +15,30 @@ and degrade here:
   that is a refusal after all is still caught by the answer checks;
 - ``count_tokens`` (the evidence budget) is an estimate from the measured
   Qwen2.5 tokenizer rates below.
+
+``abort_current`` (a chat user pressed Stop) shuts the socket of the open
+``stream_chat`` response down, which wakes the read that waits for the server's
+next piece, including the first one while the server is still reading the
+prompt; the server sees the connection close. The one-token
+``continuation_logprob`` request is not interrupted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
 import re
+import socket
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
 
-from ..errors import BackendUnavailableError
+from ..errors import BackendUnavailableError, GenerationAborted
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -66,6 +75,9 @@ class RemoteGenerator:
                                   timeout=httpx.Timeout(timeout, connect=CONNECT_SECONDS))
         self.last_usage: dict[str, int] = {"prompt_tokens": 0, "completion_tokens": 0}
         self._logprobs_ok = True
+        self._open: httpx.Response | None = None  # the stream ``abort_current`` interrupts
+        self._aborted = False  # whether it did (for the stream that is open)
+        self._open_lock = threading.Lock()
 
     def _body(self, messages: Sequence[dict[str, str]], max_tokens: int, **extra: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"messages": list(messages), "max_tokens": max_tokens,
@@ -87,7 +99,8 @@ class RemoteGenerator:
         text = ""
         usage: dict[str, Any] | None = None
         try:
-            with self._http.stream("POST", "/chat/completions", json=body) as response:
+            with self._http.stream("POST", "/chat/completions", json=body) as response, \
+                    self._abortable(response):
                 if response.status_code >= 400:
                     response.read()
                     raise BackendUnavailableError(
@@ -107,11 +120,43 @@ class RemoteGenerator:
                             text += piece
                             yield piece
         except httpx.HTTPError as exc:
+            if self._aborted:
+                raise GenerationAborted("the answer was stopped before the model finished") from exc
             raise self._fail(exc) from exc
+        if self._aborted:  # the shut socket read as the end of the stream
+            raise GenerationAborted("the answer was stopped before the model finished")
         self.last_usage = {
             "prompt_tokens": int((usage or {}).get("prompt_tokens") or prompt),
             "completion_tokens": int((usage or {}).get("completion_tokens") or estimate_tokens(text)),
         }
+
+    @contextlib.contextmanager
+    def _abortable(self, response: httpx.Response) -> Iterator[None]:
+        """Make ``response`` the stream ``abort_current`` interrupts while inside."""
+        with self._open_lock:
+            self._open, self._aborted = response, False
+        try:
+            yield
+        finally:
+            with self._open_lock:
+                self._open = None
+
+    def abort_current(self) -> None:
+        """Interrupt the open ``stream_chat`` (see the module docstring); the stream
+        raises ``GenerationAborted``. No effect when no stream is open."""
+        with self._open_lock:
+            response = self._open
+            if response is None:
+                return
+            self._aborted = True
+        # Shut down, not close: a socket closed under a blocked read does not wake it.
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):  # already closed by the server
+                sock.shutdown(socket.SHUT_RDWR)
+        else:
+            response.close()
 
     def continuation_logprob(self, messages: Sequence[dict[str, str]], text: str) -> float:
         """Log-probability that the reply starts with ``text``, read from the first

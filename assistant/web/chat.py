@@ -7,7 +7,8 @@ FIFO ``GenerationQueue`` and waits (reporting its position) until it is first.
 has to draw: the stage (queued with an estimated wait, searching, reading N
 passages, writing), the elapsed time, and the text so far. The answer is made
 in a worker thread, so a stop request (or a client that left) ends the model's
-stream before its next token and hands the model to the next in line at once.
+work at once, also while it is still reading the passages (``Generator.abort_current``
+interrupts llama.cpp mid-prompt), and hands the model to the next in line.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..assistant import Assistant, IndexReport
-from ..errors import AssistantError, InputError
+from ..errors import AssistantError, GenerationAborted, InputError
 from ..settings import Settings
-from ..types import Answer
+from ..types import Answer, Generator
 from .kb import KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,13 @@ class ChatOptions:
 Stage = Literal["queued", "rewriting", "searching", "reading", "answering", "done", "stopped", "error"]
 FINAL_STAGES = ("done", "stopped", "error")
 
+# After a stop, how often the run's model is asked again to abort while the run
+# still holds it: a model call only forgets requests made before it started, so
+# one that starts after the stop (the model reading the passages once retrieval
+# is done) is interrupted by the next request. 50 ms is far below what a person
+# notices (the prompt alone takes 3-7 s on 2 cores); a request is one byte written.
+ABORT_REPEAT_SECONDS = 0.05
+
 # Answers whose service time (rewrite + retrieval + generation) feeds the queue's
 # wait estimate: enough to smooth one odd question, few enough to follow a
 # profile switch or a busier host within a few minutes.
@@ -162,7 +170,9 @@ class _Run:
 
     Events go to ``inbox`` as (kind, value). The worker owns the queue ticket from
     its start: it leaves the ticket only once the model stream is closed, so the
-    next request starts exactly when the model is free.
+    next request starts exactly when the model is free. A watcher thread turns a
+    stop request into ``abort_current`` calls on the model while the worker holds
+    it, so a stop during a long prompt does not wait for the prompt's end.
     """
 
     def __init__(self, bot: Assistant, question: str, history: Sequence[tuple[str, str]],
@@ -175,11 +185,32 @@ class _Run:
         self._on_busy = on_busy
         self._on_answer = on_answer
         self._thread = threading.Thread(target=self._work, name="chat-answer", daemon=True)
+        self._watcher = threading.Thread(target=self._watch, name="chat-abort", daemon=True)
         self.rewritten_at: float | None = None  # perf_counter when the question was standalone
+        # Set (under ``_hold``) just before the worker gives its ticket up: from then
+        # on the model may serve the next request and must not be aborted from here.
+        self._released = threading.Event()
+        self._hold = threading.Lock()
+        self._answered = False  # the worker has the final answer: nothing left to abort
 
     def start(self) -> None:
         """Begin answering."""
         self._thread.start()
+        self._watcher.start()
+
+    def _generator(self) -> Generator | None:
+        bot = self._args[0]
+        return bot.generator if bot.generator_loaded else None  # never load a model to abort it
+
+    def _watch(self) -> None:
+        """Once stop is set, ask the model to abort until the worker lets it go."""
+        while not self._released.wait(ABORT_REPEAT_SECONDS):
+            if not self._stop.is_set() or self._answered:
+                continue
+            with self._hold:
+                generator = None if self._released.is_set() else self._generator()
+                if generator is not None:
+                    generator.abort_current()
 
     def _work(self) -> None:
         bot, question, history, options = self._args
@@ -202,8 +233,12 @@ class _Run:
                 if self._stop.is_set():
                     break
                 if isinstance(item, Answer):
+                    self._answered = True
                     self._on_answer(time.perf_counter() - t0)
                 put(("answer" if isinstance(item, Answer) else "piece", item))
+        except GenerationAborted as exc:  # the stop above; ``respond`` reports "stopped"
+            if not self._stop.is_set():
+                put(("error", exc))
         except Exception as exc:  # reported by ``respond``; one request must not take the app down
             put(("error", exc))
         finally:
@@ -212,6 +247,8 @@ class _Run:
                 # lock is released and no further token is computed.
                 stream.close()  # type: ignore[attr-defined]
             self._on_busy(False)
+            with self._hold:
+                self._released.set()
             self._ticket.leave()
             put(("end", None))
 
@@ -292,8 +329,9 @@ class ChatService:
         ``stopped`` once ``stop`` is set (the partial text kept), or ``error`` with
         a readable message: this never raises for a bad request. ``ticket`` is a
         place already taken in ``self.queue`` (``try_join``). Setting ``stop`` or
-        closing the iterator early gives the place up and stops the generation
-        before its next token.
+        closing the iterator early gives the place up and interrupts the model
+        within a fraction of a second, whether it is writing or still reading the
+        passages.
         """
         options = options or ChatOptions()
         stop = stop or threading.Event()
@@ -326,7 +364,7 @@ class ChatService:
             yield ChatUpdate("error", question, error=f"{type(exc).__name__}: {exc}", elapsed=since(),
                              error_kind="server")
         finally:
-            stop.set()  # a consumer that left early: the worker stops before its next token
+            stop.set()  # a consumer that left early: the run's watcher interrupts the model
             if run is None:
                 ticket.leave()  # otherwise the worker leaves it once the model is free
 
