@@ -75,6 +75,16 @@ def _worker_hwm_mb() -> float:
     return 0.0
 
 
+def _spread(seconds: list[float]) -> dict[str, float]:
+    """Median, 99th percentile and maximum of some durations."""
+    ordered = sorted(seconds) or [0.0]
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return {"median": round(at(0.5), 4), "p99": round(at(0.99), 3), "max": round(ordered[-1], 3)}
+
+
 def _fuzz_one(path: Path, kind: str, settings: Settings) -> Record:
     t0 = time.perf_counter()
     chunks, outcome, reason = 0, "document", ""
@@ -153,6 +163,8 @@ def main() -> int:
                     for k in ("named", *(k for k, _ in KINDS))},
         "max_load_seconds": round(max(r.load_seconds for r in records), 3),
         "max_pipeline_seconds": round(max(r.pipeline_seconds for r in records), 3),
+        "load_seconds_by_kind": {k: _spread([r.load_seconds for r in records if r.kind == k])
+                                 for k in ("named", *(k for k, _ in KINDS))},
         "worker_peak_rss_mb": round(max(children_peak, raised.worker_hwm_mb), 1),
         "worker_peak_first_reached_by": raised.name,
         "caller_peak_rss_mb": round(own_peak, 1),

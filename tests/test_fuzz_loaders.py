@@ -18,6 +18,7 @@ import re
 import signal
 import tempfile
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -298,18 +299,42 @@ def test_file_over_max_file_memory_mb_is_skipped_and_the_next_one_loads(tmp_path
     assert load_file(small, tight).text == SAMPLE_ZH
 
 
+def test_file_larger_than_the_memory_limit_is_skipped_every_time(tmp_path: Path) -> None:
+    """The worker cannot even receive it: it says so and exits; a new one takes the next file."""
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (40 * MB))
+    tight = Settings(max_file_memory_mb=16)
+    for _ in range(2):
+        with pytest.raises(IngestError, match=r"needs more than max_file_memory_mb \(16 MB\)"):
+            load_file(big, tight)
+    small = tmp_path / "small.txt"
+    small.write_text(SAMPLE_ZH, encoding="utf-8")
+    assert load_file(small, tight).text == SAMPLE_ZH
+
+
+def _crash_when_busy(pid: int) -> None:
+    """Send SIGSEGV to ``pid`` once it has spent 0.2 s of CPU (it is reading then)."""
+    def cpu_ticks() -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    start = cpu_ticks()
+    while cpu_ticks() - start < os.sysconf("SC_CLK_TCK") // 5:
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGSEGV)
+
+
 def test_reader_crash_is_a_skip_and_the_next_file_loads(tmp_path: Path) -> None:
     quick = tmp_path / "quick.txt"
     quick.write_text(SAMPLE_ZH, encoding="utf-8")
-    load_file(quick)  # the worker is running
+    slow = _slow_pdf(tmp_path)
+    load_file(quick)  # the worker is running, idle
     pid = worker_pid()
     assert pid is not None
-    timer = threading.Timer(0.3, os.kill, (pid, signal.SIGSEGV))
-    timer.start()
-    try:
-        with pytest.raises(IngestError, match=r"crashed \(signal 11\)"):
-            load_file(_slow_pdf(tmp_path))
-    finally:
-        timer.cancel()
+    crasher = threading.Thread(target=_crash_when_busy, args=(pid,), daemon=True)
+    crasher.start()
+    with pytest.raises(IngestError, match=r"crashed \(signal 11\)"):
+        load_file(slow)
+    crasher.join()
     assert load_file(quick).text == SAMPLE_ZH
     assert worker_pid() not in (None, pid)

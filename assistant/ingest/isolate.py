@@ -20,6 +20,7 @@ process is the one bound that always holds.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import math
 import os
@@ -124,6 +125,10 @@ def serve(fd: int, memory_bytes: int) -> None:
             ext, data, limits = conn.recv()
         except (EOFError, OSError):
             return
+        except MemoryError:  # the file itself does not fit: say so, then make way for a new worker
+            conn.send(("fatal", f"needs more than max_file_memory_mb ({memory_bytes / MB:g} MB) of "
+                                f"memory to read; raise it to index this file"))
+            return
         _cap("RLIMIT_CPU", math.ceil(_cpu_seconds() + limits.seconds) + _CPU_MARGIN)
         reply = run_extractor(ext, data, limits)
         del data
@@ -161,7 +166,9 @@ class _Worker:
         with self.lock:
             conn = self._ready(limits.memory_bytes)
             try:
-                conn.send((ext, data, limits))
+                # If the worker gives up before taking all of the file, its reason waits.
+                with contextlib.suppress(OSError):
+                    conn.send((ext, data, limits))
                 if not conn.poll(limits.seconds):
                     self.stop(kill=True)
                     raise IngestError(f"reading took longer than max_file_seconds "
@@ -169,6 +176,8 @@ class _Worker:
                 kind, value = conn.recv()
             except (EOFError, OSError) as exc:  # the worker died (or its socket broke)
                 raise IngestError(_death(self.stop(), limits)) from exc
+            if kind == "fatal":  # the worker could not take the file and is exiting
+                self.stop()
         if kind == "ok" and isinstance(value, Extracted):
             return value
         raise IngestError(str(value))
