@@ -139,7 +139,7 @@ class Assistant:
         t0 = time.perf_counter()
         folders = [Path(p) for p in paths]
         name = name or index_name_for(folders)
-        loaded = load_paths(folders, progress=self.settings.progress)
+        loaded = load_paths(folders, progress=self.settings.progress, settings=self.settings)
         if not loaded.documents:
             reasons = "; ".join(f"{s.source}: {s.reason}" for s in loaded.skipped) or "no supported files"
             raise InputError(f"nothing to index in {', '.join(map(str, folders))} ({reasons})")

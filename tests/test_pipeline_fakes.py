@@ -125,6 +125,15 @@ def test_bad_files_skipped_rest_indexed(bot: Assistant, docs_dir: Path) -> None:
     assert all(s.reason for s in report.skipped)
 
 
+def test_per_file_limits_come_from_the_assistants_settings(tmp_settings: Settings, fake_embedder,
+                                                          echo_generator, docs_dir: Path) -> None:
+    (docs_dir / "big.txt").write_text("广西数字经济。" * 2000, encoding="utf-8")  # ~42 KB
+    small = tmp_settings.replace(max_file_mb=0.02)
+    report = Assistant(small, embedder=fake_embedder, generator=echo_generator).index([docs_dir])
+    skipped = {Path(s.source).name: s.reason for s in report.skipped}
+    assert "max_file_mb" in skipped["big.txt"] and report.documents == 3
+
+
 def test_nothing_to_index_is_a_clear_error(bot: Assistant, tmp_path: Path) -> None:
     empty = tmp_path / "nothing"
     empty.mkdir()

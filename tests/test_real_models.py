@@ -51,6 +51,14 @@ def test_main_job_answers_fund_size_with_citation(real_bot: Assistant) -> None:
     assert 0 < answer.prompt_tokens <= 320, answer.prompt_tokens
 
 
+def test_fast_profile_answers_an_easy_question(real_bot: Assistant) -> None:
+    """Issue 12 finding 4: the 0.5B profile refused this while its top passage said 首批16家."""
+    fast = real_bot.variant(generator=real_bot.settings.fast_generator)
+    answer = fast.ask("南A中心首批入驻了多少家东盟企业？")
+    assert not answer.refused, answer.raw_text
+    assert "16" in answer.text and answer.citations, answer.text
+
+
 def test_english_magnitude_is_converted_by_code(real_bot: Assistant) -> None:
     answer = real_bot.ask("How large is the AI industry fund Guangxi set up in February?")
     assert not answer.refused, answer.raw_text
