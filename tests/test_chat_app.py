@@ -288,6 +288,19 @@ def test_demonstrative_noun_keeps_its_referent_from_the_history(tmp_path: Path) 
     assert out == "人工智能产业基金是哪个地区设立的？" and gen.calls == []
 
 
+def test_file_deleted_after_listing_does_not_fail_the_rebuild(tmp_path: Path, monkeypatch) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fund.txt").write_text(DOCS["fund.txt"], encoding="utf-8")
+    settings = Settings(index_root=tmp_path / "index", upload_dir=tmp_path / "up", progress=False)
+    kb = KnowledgeBase(Assistant(settings, embedder=HashEmbedder(), generator=EchoGenerator()), [docs],
+                       name="gone")
+    listed = [*kb.files(), docs / "deleted-meanwhile.txt"]
+    monkeypatch.setattr(kb, "files", lambda: listed)
+    report = kb.rebuild()
+    assert report.documents == 1
+
+
 class _SlowIndexing(HashEmbedder):
     """Embeds passages slowly (as a big upload would), queries at full speed."""
 

@@ -196,7 +196,9 @@ class KnowledgeBase:
     def rebuild(self, force: bool = False) -> IndexReport:
         """Index the current files (reusing the saved index when nothing changed)."""
         with self._lock:
-            files = self.files()
+            # A file deleted since it was listed is left out, not an error for the
+            # whole rebuild (one deleted after this line is skipped by the loader).
+            files = [f for f in self.files() if f.exists()]
             if not files:
                 raise InputError("the knowledge base is empty: upload a document first")
             report = self.assistant.index(files, name=self.name, rebuild=force)
