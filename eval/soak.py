@@ -22,7 +22,7 @@ of ``both`` one after the other), then:
    session, the API's ``standalone_question`` - is the user's own, and no answer equals another
    question's baseline instead of its own); queue positions (never rising within a request,
    always below the number of requests in flight); the server's RSS sampled every
-   ``RSS_EVERY_S`` (start of the soak, end, maximum, drift, slope).
+   ``RSS_EVERY_S`` (when ready, start of the soak, end, maximum, drift, slopes).
 
 Prints the figures; ``--json`` writes them. ``run_target`` is also what tests/test_soak.py
 runs, briefly, against the fake-model server of the API tests.
@@ -182,15 +182,23 @@ class RssSampler:
         self.samples.append((time.monotonic() - self._t0, rss_mb(self.pid)))
 
     def summary(self) -> dict[str, Any]:
-        """Start, end, maximum, drift (end - start) and least-squares slope in MB/min."""
+        """Start, end, maximum, drift (end - start), least-squares slope in MB/min over the
+        whole run and over each third (a warm-up levels off, a leak does not)."""
         if not self.samples:  # the summary of a sampler that never ran
             return {}
-        ts, mbs = [t for t, _ in self.samples], [m for _, m in self.samples]
-        slope = statistics.linear_regression(ts, mbs).slope * 60 if len(set(ts)) > 1 else 0.0
+        mbs = [m for _, m in self.samples]
+        n = len(self.samples)
+        thirds = [self.samples[n * i // 3 : n * (i + 1) // 3] for i in range(3)]
         return {"start_mb": round(mbs[0], 1), "end_mb": round(mbs[-1], 1),
                 "max_mb": round(max(mbs), 1), "drift_mb": round(mbs[-1] - mbs[0], 1),
-                "slope_mb_per_min": round(slope, 2), "samples": len(mbs),
-                "series": [(round(t, 1), round(m, 1)) for t, m in self.samples]}
+                "slope_mb_per_min": _slope(self.samples), "slope_by_third": [_slope(t) for t in thirds],
+                "samples": n, "series": [(round(t, 1), round(m, 1)) for t, m in self.samples]}
+
+
+def _slope(samples: Sequence[tuple[float, float]]) -> float:
+    """Least-squares MB per minute of (seconds, MB) samples (0 for fewer than two)."""
+    ts, mbs = [t for t, _ in samples], [m for _, m in samples]
+    return round(statistics.linear_regression(ts, mbs).slope * 60, 2) if len(set(ts)) > 1 else 0.0
 
 
 # --------------------------------------------------------------------------- questions
@@ -315,6 +323,7 @@ def run_target(server: Server, pool: Sequence[Question], users: int, seconds: fl
     make: Callable[[int, Sequence[str]], ApiUser | ChatUser] = (
         (lambda i, qs: ApiUser(soak, i, qs)) if server.kind == "api" else (lambda i, qs: ChatUser(soak, i, qs)))
     t0 = time.monotonic()
+    ready_mb = rss_mb(server.proc.pid)
     probe = make(-1, [q.text for q in pool])
     baseline = {r.question: r for r in probe.baseline()}
     say(f"[{server.kind}] baseline of {len(baseline)} questions in {time.monotonic() - t0:.0f}s")
@@ -336,7 +345,8 @@ def run_target(server: Server, pool: Sequence[Question], users: int, seconds: fl
     wall = time.monotonic() - soak.deadline + seconds
     result = check(soak.records, baseline, pool, server.max_queue)
     result.update(target=server.kind, users=users, seconds=round(wall, 1), loadavg=os.getloadavg(),
-                  answers_per_min=round(result["answered"] / wall * 60, 1), rss=rss.summary(),
+                  answers_per_min=round(result["answered"] / wall * 60, 1),
+                  rss={"ready_mb": round(ready_mb, 1), **rss.summary()},
                   baseline={q: {"text": r.text, "refused": r.refused} for q, r in baseline.items()})
     if uploader is not None:
         result["uploads"] = uploader.summary()
@@ -358,7 +368,8 @@ def report(result: dict[str, Any]) -> str:
         f"{len(result['bad_positions'])} wrong; 429s {result['rejected_429']}",
         f"  host load average (1, 5, 15 min) at the end: {result['loadavg']}",
         f"  server RSS MB: start {rss['start_mb']}, end {rss['end_mb']}, max {rss['max_mb']}, "
-        f"drift {rss['drift_mb']:+}, slope {rss['slope_mb_per_min']:+}/min over {rss['samples']} samples",
+        f"drift {rss['drift_mb']:+}, slope {rss['slope_mb_per_min']:+}/min over {rss['samples']} samples "
+        f"(by third {rss['slope_by_third']}; {rss['ready_mb']} when the server was ready)",
     ]
     if "uploads" in result:
         lines.append(f"  uploads {result['uploads']}")
