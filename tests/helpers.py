@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -23,5 +24,6 @@ def load_eval_script(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, REPO / "eval" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses resolve their module's annotations through it
     spec.loader.exec_module(module)
     return module
