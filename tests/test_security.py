@@ -174,6 +174,8 @@ def test_api_keys_never_reach_the_logs(tmp_path: Path) -> None:
     for model_id in (settings.fast_generator, settings.embedder):
         if not is_installed(get_spec(model_id, settings), settings):
             pytest.skip(f"{model_id} is not installed: run `make setup`")
+    # Real `assistant serve`, the 0.5B model as the default profile (this is about the logs,
+    # not the answers, and it loads in half the time); one good, one denied, one broken request.
     secret, wrong = "s3cret-KEY-7f2a9", "wr0ng-KEY-c41d"
     docs = write_docs(tmp_path / "docs", DOCS)
     port = free_port()
