@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.ingest.normalize import normalize
+from assistant.web.i18n import t
 
 # Debian's chromium as root in a container, on a machine whose network is closed:
 # without the background-networking flags Chromium keeps dialling Google.
@@ -29,6 +30,11 @@ NOT_ANSWER = ".progress, .rewritten, .latency, .stopped"
 GBK_DOC = ("白鹭湾跨海大桥建设简报\n"
            "白鹭湾跨海大桥全长1280米，是连接东岸新区与西岸港区的主要通道。\n"
            "大桥于2021年9月28日正式通车，由北海市交通投资集团负责建设。\n")
+
+BRIDGE_QUESTION, BRIDGE_FACT = "白鹭湾跨海大桥是哪天通车的？", "2021年9月28日"
+# The error marks of a Gradio page: a toast, and the "Error" pill of a component whose
+# event failed (both Gradio's own markup, checked in gradio 6.x).
+GRADIO_ERRORS = ".toast-body.error, .wrap span.error"
 
 
 def last_bot(page: Any) -> Any:
@@ -132,9 +138,9 @@ def _scenario(page: Any, shots: Path, gbk_file: Path, timeout_s: float, out: dic
     page.get_by_role("tab", name="对话").click()
     # (Asked "全长多少米？" the 1.5B model refuses when three unrelated passages
     # sit beside the right one - the false-refusal gap eval/RESULTS.md measures.)
-    bridge = ask(page, "白鹭湾跨海大桥是哪天通车的？", timeout_s)
+    bridge = ask(page, BRIDGE_QUESTION, timeout_s)
     out["uploaded"] = bridge
-    assert "2021年9月28日" in normalize(bridge["text"]), bridge["text"]
+    assert BRIDGE_FACT in normalize(bridge["text"]), bridge["text"]
     last_bot(page).locator("a.cite").first.click()
     active = page.locator("#sources .source.active")
     active.wait_for(timeout=5000)
@@ -155,6 +161,64 @@ def _scenario(page: Any, shots: Path, gbk_file: Path, timeout_s: float, out: dic
     assert caption.count() == 1 and "南A" in caption.inner_text(), follow["text"]
     assert "4月3日" in normalize(follow["text"]), follow["text"]
     page.screenshot(path=str(shots / "06-follow-up.png"), full_page=True)
+
+    # 5b. Delete the uploaded file, then ask about it again (after step 5, not 4: the
+    # follow-up "它" would otherwise refer to the bridge, the last thing asked about).
+    _delete_then_ask(page, shots, gbk_file, timeout_s, out)
+
+
+def _delete_then_ask(page: Any, shots: Path, gbk_file: Path, timeout_s: float, out: dict[str, Any]) -> None:
+    """Issue 12: delete the uploaded file in the knowledge-base tab (choose, delete,
+    confirm), then ask about it again: no error anywhere, the fact is gone (refused,
+    or at least not cited from that file), and the earlier answer's source says the
+    file was removed and still shows the passage as it was cited."""
+    name = gbk_file.name
+    t0 = time.perf_counter()
+    page.get_by_role("tab", name="知识库").click()
+    # Opening the tab redraws its status (empty: no message) and resets the delete
+    # choice; wait for that, or it could clear the choice made below.
+    page.wait_for_function(
+        "() => !document.querySelector('#kb-status').innerText.includes('索引完成')", polling=50, timeout=10_000)
+    page.locator("#kb-target input").click()
+    page.get_by_role("option", name=name).click()
+    page.locator("#kb-delete").click()
+    page.locator("#kb-delete-yes").wait_for(state="visible", timeout=10_000)
+    assert name in page.locator("#kb-confirm").first.inner_text()  # Gradio gives a group its id twice
+    page.locator("#kb-delete-yes").click()
+    page.wait_for_function(
+        """(name) => { const s = document.querySelector('#kb-status').innerText;
+                       return s.includes('已删除') && s.includes('索引完成')
+                              && !document.querySelector('#kb-table').innerText.includes(name); }""",
+        arg=name, polling=100, timeout=timeout_s * 1000)
+    deleted_s = time.perf_counter() - t0
+    assert name not in page.locator("#kb-target").inner_text()
+    page.get_by_role("tab", name="对话").click()
+    again = ask(page, BRIDGE_QUESTION, timeout_s)
+    text = normalize(again["text"])
+    bubble = last_bot(page)
+    cited = [str(a.get_attribute("title")) for a in bubble.locator("a.cite").all()]
+    out["deleted_then_asked"] = {**again, "deleted_and_reindexed_s": round(deleted_s, 2), "cited": cited}
+    assert page.locator(GRADIO_ERRORS).count() == 0, page.locator(GRADIO_ERRORS).all_inner_texts()
+    assert t("zh", "error", msg="").rstrip("：") not in text, text
+    refused = t("zh", "refused") in text
+    assert refused or (BRIDGE_FACT not in text and not any(name in c for c in cited)), (text, cited)
+    # The sources: this answer's (open) knows nothing of the file; the earlier bridge
+    # answer's (folded) marks it removed, with the cited passage as it was.
+    latest = page.locator("#sources .sources:not(details .sources)")
+    assert name not in latest.text_content(), latest.text_content()
+    earlier = page.locator("#sources details.turn").filter(has=page.locator("summary", has_text=BRIDGE_QUESTION))
+    assert earlier.count() == 1, page.locator("#sources details.turn > summary").all_inner_texts()
+    # Its citation in the chat still leads there (the panel opens the fold).
+    turn = earlier.locator(".sources").get_attribute("data-turn")
+    page.locator(f"#chat a.cite[href^='#src-{turn}-']").first.click()
+    removed = earlier.locator(".source.removed.active")
+    removed.wait_for(timeout=5000)
+    head = removed.locator(".source-head").inner_text()
+    assert name in head and t("zh", "removed") in head, head
+    assert BRIDGE_FACT in normalize(removed.locator(".source-text").inner_text())
+    out["deleted_then_asked"].update(refused=refused, removed_source=head,
+                                     step_s=round(time.perf_counter() - t0, 1))
+    page.screenshot(path=str(shots / "05b-deleted-then-asked.png"), full_page=True)
 
 
 

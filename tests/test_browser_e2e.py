@@ -4,7 +4,8 @@ Debian's headless Chromium by Playwright (no browser download).
 Asks a corpus question and waits for the streamed, cited answer; clicks the
 citation and checks the highlighted source; uploads a GBK-encoded .txt and asks
 about it; asks an unanswerable question and checks the refusal; asks a
-follow-up. Then a second user with the English interface waits in the queue
+follow-up; deletes the uploaded file and asks about it again (no error, the
+earlier answer's source marked as removed). Then a second user with the English interface waits in the queue
 while the first presses Stop mid-answer (the second starts at once), the
 English page shows no Chinese and the Chinese page no Gradio English, every
 control and link on both has an accessible name and ``<html lang>`` matches,
@@ -92,6 +93,6 @@ def test_chat_in_chromium(chat_server) -> None:
     print(json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "text"} if isinstance(v, dict) else v
                       for k, v in result.items()}, ensure_ascii=False, indent=1))
     for name in ("01-answer", "02-citation-clicked", "03-knowledge-base", "04-uploaded-answer",
-                 "05-refusal", "06-follow-up", "07-queued-english", "08-stopped", "09-english",
+                 "05-refusal", "06-follow-up", "05b-deleted-then-asked", "07-queued-english", "08-stopped", "09-english",
                  "09-english-knowledge-base", "10-phone", "11-phone-source", "12-phone-back"):
         assert (SHOTS / f"{name}.png").stat().st_size > 10_000
