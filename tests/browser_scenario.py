@@ -314,6 +314,9 @@ def _stop_queue_and_english(page: Any, other: Any, url: str, shots: Path, timeou
                    "next_user_started_s": round(next_started_s, 2), "queued_message": queued,
                    "english_answer": english}
     assert "1 request(s) ahead" in queued, queued
+    # Issue 12 finding 3: the English fund question is answered, in English, with the
+    # magnitude converted by code (100亿 = 10 billion).
+    assert "10 billion" in english and "100 billion" not in english, english
     assert stopped_s < 3.0 and next_started_s < STOP_FREES_S, out["stop"]
 
     # English interface, every tab: no Chinese word outside content.
