@@ -13,7 +13,8 @@ from fakes import EchoGenerator, HashEmbedder
 from assistant import Assistant, InputError, Settings
 from assistant.answer.converse import needs_context, noun_phrase, rewrite_question, slot_noun
 from assistant.web.app import ChatApp, Session
-from assistant.web.chat import ChatOptions, ChatService, GenerationQueue
+from assistant.web.chat import ChatOptions, ChatService
+from assistant.web.gen_queue import GenerationQueue
 from assistant.web.kb import KnowledgeBase, safe_filename
 
 DOCS = {

@@ -56,7 +56,8 @@ from .api_shapes import (
     sse,
     usage,
 )
-from .chat import PROFILES, ChatOptions, ChatService, ChatUpdate, Ticket
+from .chat import PROFILES, ChatOptions, ChatService, ChatUpdate
+from .gen_queue import Ticket
 
 logger = logging.getLogger(__name__)
 
