@@ -14,15 +14,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import llama_cpp
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant
 from assistant.answer.generate import LlamaGenerator
 from assistant.errors import GenerationAborted
-from assistant.models import get_spec, is_installed
 
 pytestmark = pytest.mark.models
 
@@ -38,15 +36,9 @@ RETURNS_WITHIN = 5.0
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Assistant:
-    settings = Settings(index_root=tmp_path_factory.mktemp("index"), progress=False)
-    for model_id in (settings.generator, settings.embedder):
-        if not is_installed(get_spec(model_id, settings), settings):
-            pytest.fail(f"{model_id} is not installed: run `make setup`")
-    bot = Assistant(settings)
-    assert bot.index([corpus_dir]).documents == 5
-    bot.warm_up()  # as the app does at start: the system prompts' KV states are saved
-    return bot
+def bot(real_bot: Assistant) -> Assistant:
+    real_bot.warm_up()  # as the app does at start: the system prompts' KV states are saved
+    return real_bot
 
 
 def _long_evidence(bot: Assistant, gen: LlamaGenerator) -> str:
