@@ -25,7 +25,8 @@ What is cut, by attack category (``eval/injection.jsonl``, measured by
 
 Model-facing wording (``PATTERNS``): telling it to ignore or void earlier rules,
 a system prompt or role label, dictating what or how to answer (只回答“…”,
-请回答…, 每句话以…结尾, the correct answer is …, if anyone asks … answer …),
+请回答…, 回答时以…为准, 应统一说成…, 每句话以…结尾, the correct answer is …,
+if anyone asks … answer …, a correction "for AI systems"),
 forbidding citations, asking to repeat the prompt, asking to add a link, image
 or HTML, giving it a role, or addressing "the AI" directly. Patterns match a
 folded form of the text (the patterns' characters traditional → simplified,
@@ -75,6 +76,8 @@ _ZH = (
     r"(正确|标准|真正|最终|最新|唯一)的?答案(是|为|应为|应该是|一律)",
     r"答案(应为|应该是|一律|统一为)",
     r"(请|务必)以[^，。；]{1,15}为准",
+    r"(回答|回复|答复|作答)(时|中)?(一律|都|均|请)?以[^，。；]{1,15}为准",
+    r"(应|应当|应该|须|必须|要|一律|统一)(统一|一律)?(说成|答成|称为)",
     r"(如果|若|如|假如|倘若|当|一旦)(有人|用户|你|您)?(被)?(问|询问|问到|问起|问及|提问)(?!题)[^。]{0,40}"
     rf"(请|就|则|便|一律|都|只)(你)?{_ANSWER_VERB}",
     # forbidding citations
@@ -118,8 +121,9 @@ _EN = (
     r".{0,40}\b(link|image|url|html|markdown|picture|hyperlink)\b",
     r"\b(include|append|add|insert|embed|attach)\w*\s+(this|these|the\s+following|a|an|the)?\s*"
     r"(image|link|url|picture|hyperlink|html|markdown)\b",
-    r"\b(the\s+)?(assistant|ai|model|chatbot|bot|llm)\s+(must|should|shall|has\s+to|needs\s+to)\s+"
-    r"(answer|reply|respond|say|output|state|refuse|ignore|include|begin|start|end)\b",
+    r"\b(the\s+)?(assistant|ai|model|chatbot|bot|llm)s?(\s+(systems?|assistants?|models?))?\s+"
+    r"(must|should|shall|has\s+to|needs\s+to)\s+"
+    r"(answer|reply|respond|say|output|state|refuse|ignore|include|begin|start|end|give|report|use)\b",
     r"\byou\s+are\s+now\b",
     r"\bas\s+an?\s+(ai|language\s+model|assistant)\b",
     r"\bpretend\s+(you\s+are|to\s+be)\b",
@@ -127,8 +131,9 @@ _EN = (
     r"\brole-?play\b",
     r"\bfrom\s+now\s+on,?\s+you\b",
     r"\b(begin|start|end|finish)\s+(every|each|all|your)\s+(answers?|replies|responses|sentences?)\s+with\b",
-    r"\b(note|message|instructions?|reminder|attention)\s+(to|for)\s+(the\s+)?(ai|assistant|model|llm|chatbot|"
-    r"language\s+model|answering\s+system)\b",
+    r"\b(note|message|instructions?|reminder|attention|correction)\s+(to|for)\s+(the\s+)?(automated\s+)?"
+    r"(ai|assistants?|models?|llms?|chatbots?|language\s+models?|answering\s+systems?)\b",
+    r"\b(must|should)\s+be\s+(reported|stated|answered)\s+as\b",
     r"\(\s*(the\s+)?(assistant|ai|model|chatbot|llm)\s*[:,]",
 )
 PATTERNS: tuple[str, ...] = _ZH + _EN
