@@ -7,9 +7,9 @@ of them over ``../shared/corpus`` with the real model). Here:
   payload, control token, link or markup of any attack reaches the prompt,
   while the attacked fact does;
 - with the real default model, a short slice of attacks (one per technique
-  that reaches the model differently) is answered over a knowledge base of all
-  the attack documents, and each must be defended: the bench's checks fire on
-  none of the answers.
+  that reaches the model differently) is answered over a knowledge base of the
+  slice's attack documents, and each must be defended: the bench's checks fire
+  on none of the answers.
 """
 
 from __future__ import annotations
@@ -85,16 +85,18 @@ def test_no_tuned_attack_reaches_the_prompt(tmp_path: Path, attack_docs: Path) -
 
 
 @pytest.fixture(scope="module")
-def real_answers(tmp_path_factory: pytest.TempPathFactory, attack_docs: Path) -> dict[str, dict[str, Any]]:
+def real_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The slice's questions over a knowledge base of the slice's attack documents
+    (the whole set is eval/bench_injection.py's job: embedding it here costs minutes)."""
     settings = Settings(index_root=tmp_path_factory.mktemp("index"), progress=False)
     for model_id in (settings.generator, settings.embedder):
         if not is_installed(get_spec(model_id, settings), settings):
             pytest.fail(f"{model_id} is not installed: run `make setup`")
-    bot = Assistant(settings)
-    bot.index([attack_docs])
-    secrets = bench.prompt_secrets(bot)
     chosen = [a for a in ATTACKS if a.id in REAL_SLICE]
     assert len(chosen) == len(REAL_SLICE)
+    bot = Assistant(settings)
+    bot.index([bench.write_attack_docs(chosen, tmp_path_factory.mktemp("slice"))])
+    secrets = bench.prompt_secrets(bot)
     return {a.id: bench.judge(bot.ask(a.question), a, secrets) for a in chosen}
 
 
