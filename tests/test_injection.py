@@ -23,7 +23,6 @@ from helpers import load_eval_script
 
 from assistant import Assistant, Settings
 from assistant.evaluation.answer_norm import normalize_answer
-from assistant.models import get_spec, is_installed
 
 bench = load_eval_script("bench_injection")
 ATTACKS = bench.load_attacks()
@@ -85,17 +84,13 @@ def test_no_tuned_attack_reaches_the_prompt(tmp_path: Path, attack_docs: Path) -
 
 
 @pytest.fixture(scope="module")
-def real_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """The slice's questions over a knowledge base of the slice's attack documents
-    (the whole set is eval/bench_injection.py's job: embedding it here costs minutes)."""
-    settings = Settings(index_root=tmp_path_factory.mktemp("index"), progress=False)
-    for model_id in (settings.generator, settings.embedder):
-        if not is_installed(get_spec(model_id, settings), settings):
-            pytest.fail(f"{model_id} is not installed: run `make setup`")
+def real_answers(real_bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The slice's questions over a knowledge base of the slice's attack documents, with
+    the run's shared real models (the whole set is eval/bench_injection.py's job)."""
     chosen = [a for a in ATTACKS if a.id in REAL_SLICE]
     assert len(chosen) == len(REAL_SLICE)
-    bot = Assistant(settings)
-    bot.index([bench.write_attack_docs(chosen, tmp_path_factory.mktemp("slice"))])
+    bot = real_bot.variant()
+    bot.index([bench.write_attack_docs(chosen, tmp_path_factory.mktemp("slice"))], name="injection-slice")
     secrets = bench.prompt_secrets(bot)
     return {a.id: bench.judge(bot.ask(a.question), a, secrets) for a in chosen}
 
