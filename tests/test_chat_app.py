@@ -302,6 +302,15 @@ def test_file_deleted_after_listing_does_not_fail_the_rebuild(tmp_path: Path, mo
     assert report.documents == 1
 
 
+def test_a_figure_is_no_referent_the_last_questions_subject_is() -> None:
+    """Seen with the real model: "它是在哪个月设立的？" got the referent "2月"."""
+    history = [("广西今年2月设立的人工智能产业基金规模是多少？", "100亿元[2]"),
+               ("人工智能产业基金是哪个地区设立的？", "资料中没有找到该问题的答案。")]
+    gen = EchoGenerator(rewrites={"它是在哪个月设立的？": "2月"})
+    out = rewrite_question(gen, history, "它是在哪个月设立的？", Settings().prompts_dir)
+    assert out == "人工智能产业基金是在哪个月设立的？" and len(gen.calls) == 1
+
+
 class _SlowIndexing(HashEmbedder):
     """Embeds passages slowly (as a big upload would), queries at full speed."""
 

@@ -143,6 +143,34 @@ def noun_phrase(noun: str, history: Sequence[tuple[str, str]]) -> str | None:
     return None
 
 
+# A figure or date the rewriter copied ("2月", "100亿元") is an answer, not what "它" names.
+_QUANTITY = re.compile(r"^\d|\d+(?:\.\d+)?\s*[年月日号]")
+MAX_REFERENT_CHARS = 40
+
+
+def usable_referent(referent: str, history_text: str) -> bool:
+    """Whether the rewriter's ``referent`` can stand for a pronoun: a name copied from
+    the (normalised) ``history_text``, not too long, not a figure or a date."""
+    return (bool(referent) and len(referent) <= MAX_REFERENT_CHARS and not _QUANTITY.search(referent)
+            and normalize(referent).lower() in history_text)
+
+
+def leading_subject(question: str) -> str | None:
+    """The name a Chinese question starts with ("人工智能产业基金是哪个地区设立的？" →
+    "人工智能产业基金"): its leading jieba words up to the first particle or copula;
+    None when that run is no name (too long, or holding a figure or date)."""
+    words = jieba.lcut(normalize(question))
+    run: list[str] = []
+    for w in words:
+        if w in _PHRASE_STOPS or not _NAME_CHAR.match(w):
+            break
+        run.append(w)
+    subject = "".join(run)
+    if len(run) >= len(words) or not 2 <= len(subject) <= MAX_PHRASE_CHARS or _QUANTITY.search(subject):
+        return None
+    return subject
+
+
 def rewrite_question(generator: Generator, history: Sequence[tuple[str, str]], question: str,
                      prompts_dir: Path, max_tokens: int = 24) -> str:
     """A standalone version of ``question``, given earlier ``history`` turns.
@@ -167,9 +195,13 @@ def rewrite_question(generator: Generator, history: Sequence[tuple[str, str]], q
     referent = re.sub(r"^(输出|名称|对象|Output|Answer)\s*[:：]\s*", "", referent, flags=re.IGNORECASE)
     referent = referent.strip(" \"'“”「」《》。.？?")
     context = normalize(shown).lower()
-    if not referent or len(referent) > 40 or normalize(referent).lower() not in context:
-        logger.info("no usable referent for %r (%r); keeping the question", question, out)
-        return question.strip()
+    if not usable_referent(referent, context):
+        subject = leading_subject(history[-1][0]) if history and has_cjk(question) else None
+        if subject is None:
+            logger.info("no usable referent for %r (%r); keeping the question", question, out)
+            return question.strip()
+        logger.info("no usable referent for %r (%r); the last question's subject %r", question, out, subject)
+        referent = subject
     rewritten = substitute(question, referent)
     logger.info("rewrote %r -> %r (referent %r)", question, rewritten, referent)
     return rewritten
