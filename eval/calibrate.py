@@ -11,7 +11,8 @@ maximises refusal of unanswerable minus false refusal of answerable questions
 ``assistant/answer/calibration.json`` with the runs it came from; the report
 half's numbers are printed for the record, never used for fitting.
 
-    .venv/bin/python eval/calibrate.py eval/runs/corpus-t0 eval/runs/cmrc-t0 [--dry-run]
+    .venv/bin/python eval/calibrate.py eval/runs/corpus-t0 eval/runs/cmrc-t0 [--dry-run] \
+        [--signals p_refuse,coverage,missing,top_dense,english]
 
 It also prints what each run scores with the fitted threshold, per half,
 replayed under today's answer checks (``assistant.evaluation.replay``).
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the calibration")
     ap.add_argument("--out", type=Path, default=CALIBRATION_PATH)
+    ap.add_argument("--signals", default=",".join(SIGNALS),
+                    help=f"comma-separated signals to fit on (default all: {','.join(SIGNALS)})")
     args = ap.parse_args(argv)
     prompts = load_prompts()
     rows, generators = [], set()
@@ -80,10 +83,15 @@ def main(argv: list[str] | None = None) -> int:
         print("no answered rows with signals: run `assistant eval … --set answer_threshold=0` first",
               file=sys.stderr)
         return 2
-    x = np.array([[float(getattr(row_signals(r), k)) for k in SIGNALS] for r in through])
+    names = [k.strip() for k in args.signals.split(",") if k.strip()]
+    unknown = sorted(set(names) - set(SIGNALS))
+    if unknown:
+        print(f"unknown signals {unknown}; known: {', '.join(SIGNALS)}", file=sys.stderr)
+        return 2
+    x = np.array([[float(getattr(row_signals(r), k)) for k in names] for r in through])
     y = np.array([float(bool(r["answerable"])) for r in through])
     w, b = fit(x, y)
-    weights = dict(zip(SIGNALS, map(float, w), strict=True))
+    weights = dict(zip(names, map(float, w), strict=True))
 
     def simulate(threshold: float, keep: str | None = None) -> dict[str, dict[str, float]]:
         cal = Calibration(weights=weights, bias=b, threshold=threshold)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.cite import parse_markers, split_answer, support, verify
+from assistant.answer.cite import english_words, parse_markers, split_answer, support, verify
 from assistant.types import Chunk, Document, Hit
 
 P1 = "今年2月，广西设立规模100亿元的人工智能产业基金，重点投向算力和模型。"
@@ -71,3 +71,11 @@ def test_out_of_range_marker_is_dropped() -> None:
     text, cites = verify("规模100亿元。[7]", hits, docs)
     assert "[7]" not in text
     assert [c.marker for c in cites] == [1]
+
+
+def test_british_and_american_spellings_support_each_other() -> None:
+    """An answer's "kilometers" is supported by a passage's "kilometres" (the citation was lost)."""
+    passage = "The new light-rail line is 28.4 kilometres long and links the city centre."
+    assert support("The line is 28.4 kilometers long.", passage) > 0
+    assert {"kilometers", "center", "program"} <= english_words("kilometres centre programme")
+    assert support("The line is 28.4 kilometers long.", "The bridge spans 3.5 kilometres.") == 0

@@ -292,5 +292,24 @@ def test_fix_english_scale_uses_the_evidence_magnitude() -> None:
     assert fix_english_scale("100 billion yuan [1]", ev) == "10 billion (100億) yuan [1]"
     assert fix_english_scale("It has 16 companies.", ev) == "It has 16 companies."
     assert fix_english_scale("about 3 billion", ev) == "about 3 billion"  # not in the evidence
+    # A Chinese counter glued to the scale word ("802 million标箱") is no word boundary.
+    assert fix_english_scale("802 million标箱 [1]", "2023年集装箱吞吐量突破802万标箱") == "8.02 million (802万)标箱 [1]"
+    # 万 read as "thousand": 9万 written as 9,000 becomes 90,000; numbers the evidence has stay.
+    users = "已服务业务用户超过9万家，2023年发布"
+    assert fix_english_scale("It served 9,000 business users [1]", users) == "It served 90,000 (9万) business users [1]"
+    assert fix_english_scale("Released in 2023 [1]", users) == "Released in 2023 [1]"
+    assert fix_english_scale("It served 4,000 users", users) == "It served 4,000 users"
     once = localize_answer("100 billion yuan[1]", "How large is the fund?", ev)
     assert localize_answer(once, "How large is the fund?", ev) == once
+
+
+def test_an_english_question_with_chinese_glosses_gets_english_numbers() -> None:
+    from assistant.answer.language import ENGLISH, SIMPLIFIED, localize_answer, question_script
+
+    question = "By the end of 2023, how many users did the 'One-Click Tour Guangxi' (一键游广西) platform have?"
+    assert question_script(question) == ENGLISH
+    assert question_script("Who chairs Qi An Xin (奇安信)?") == ENGLISH
+    assert question_script("《中国日报》推出的栏目叫什么？") == SIMPLIFIED
+    assert question_script("南A中心(Nan-A)在哪？") == SIMPLIFIED
+    out = localize_answer("The platform had 1300 million users [1]", question, "[1] “一键游广西”用户数突破1300万")
+    assert out == "The platform had 13 million (1300万) users [1]"

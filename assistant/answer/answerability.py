@@ -12,7 +12,11 @@ is generated, a few signals are read:
 - ``missing``: the weight of the heaviest key term missing from the evidence;
 - ``top_dense``: the dense similarity of the best retrieved passage;
 - ``english``: 1 when the answer is in English (the English prompt refuses
-  with other probabilities, and its key terms come from a translation).
+  with other probabilities, and its key terms come from a translation);
+- ``form``: 1 when the evidence holds the form of the asked answer (a number
+  for a 多少 question, a date for a 哪年 question; always 1 for other questions);
+- ``terms``: how many key terms the question has, over ``TERMS_SCALE`` (a long
+  two-document question covers fewer of its terms in a few sentences).
 
 A logistic model turns them into ``confidence`` in [0, 1]; the assistant
 answers when it reaches the threshold. Weights and threshold are fitted by
@@ -32,7 +36,10 @@ from pathlib import Path
 from ..errors import InputError
 from ..settings import CALIBRATION_PATH
 
-SIGNALS = ("p_refuse", "coverage", "missing", "top_dense", "english")
+SIGNALS = ("p_refuse", "coverage", "missing", "top_dense", "english", "form", "terms")
+# Defaults of signals added after runs were recorded (replays of older rows).
+SIGNAL_DEFAULTS: dict[str, float] = {"english": 0.0, "form": 1.0, "terms": 0.5}
+TERMS_SCALE = 10.0  # key terms of a typical one-fact question (5–10), so ``terms`` is ~0.5–1
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class Signals:
     missing: float
     top_dense: float
     english: float = 0.0
+    form: float = 1.0
+    terms: float = 0.5
 
     def as_dict(self) -> dict[str, float]:
         """The signals by name (as stored in evaluation rows)."""

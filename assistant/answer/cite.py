@@ -98,11 +98,30 @@ def support(sentence: str, passage: str) -> float:
         return overlap if overlap >= MIN_OVERLAP else 0.0
     if has_cjk(p):
         return 0.5 if found else 0.0
-    words = set(re.findall(r"[a-z]{4,}", sentence.lower()))
+    words = english_words(sentence)
     if not words:
         return 0.5 if found else 0.0
-    overlap = len(words & set(re.findall(r"[a-z]{4,}", p))) / len(words)
+    overlap = len(words & english_words(p)) / len(words)
     return overlap if overlap >= MIN_OVERLAP else 0.0
+
+
+# British spellings folded to American ones, so "kilometers" is supported by "kilometres".
+_BRITISH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"tre(s?)$"), r"ter\1"),        # kilometre, centre
+    (re.compile(r"mme(s?)$"), r"m\1"),          # programme
+    (re.compile(r"our(s?)$"), r"or\1"),         # labour, harbour
+    (re.compile(r"is(e|es|ed|ing|ation)$"), r"iz\1"),  # organise, digitalisation
+)
+
+
+def english_words(text: str) -> set[str]:
+    """Lower-cased English words of 4+ letters, British spellings folded to American."""
+    out = set()
+    for word in re.findall(r"[a-z]{4,}", text.lower()):
+        for pattern, repl in _BRITISH:
+            word = pattern.sub(repl, word)
+        out.add(word)
+    return out
 
 
 def verify(

@@ -16,6 +16,10 @@ A sentence scores by
 - the **question kind**: a 多少/how-many question needs a number, a 哪年/when
   question a date;
 - the **rank** of its passage in the fused retrieval.
+
+A sentence that only repeats the question (a heading such as 广西人工智能产业
+发展白皮书 for a question about that white paper's editor) cannot hold the
+answer, however many key terms it has, and is never chosen.
 """
 
 from __future__ import annotations
@@ -104,6 +108,7 @@ class Evidence:
     terms: dict[str, float]
     coverage: float  # weighted share of the question's key terms found in the sentences
     missing: tuple[str, ...]  # key terms found in no chosen sentence, heaviest first
+    form_found: bool = True  # a chosen sentence has the asked answer's form (a number, a date)
 
     def format(self) -> str:
         """The numbered evidence block of the prompt, sentences in document order."""
@@ -170,6 +175,16 @@ def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
     return out
 
 
+_UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
+
+
+def repeats_question(norm: str, asked: set[str]) -> bool:
+    """True when every character and word of sentence ``norm`` (search form) is in
+    ``asked``, the units of the question's phrasings: it can hold no answer."""
+    units = _UNIT.findall(norm)
+    return bool(units) and all(u in asked for u in units)
+
+
 def _kind_match(kind: QuestionKind, norm: str) -> bool:
     if kind is QuestionKind.NUMBER:
         return bool(_HAS_NUMBER.search(norm))
@@ -198,7 +213,8 @@ def select_evidence(
     by its translation's terms.
     """
     hits = tuple(hits)
-    pool = passage_sentences(hits)
+    asked = {u for q in questions for u in _UNIT.findall(normalize(q).lower())}
+    pool = [s for s in passage_sentences(hits) if not repeats_question(s.norm, asked)]
     everything = " ".join(s.norm for s in pool)
     phrasing_terms = [key_terms(q) for q in questions] or [{}]
     terms = max(phrasing_terms, key=lambda t: term_coverage(t, everything) if t else -1.0)
@@ -241,4 +257,5 @@ def select_evidence(
     text = " ".join(s.norm for s in chosen)
     missing = tuple(sorted((t for t in terms if t not in text), key=lambda t: -terms[t]))
     coverage = term_coverage(terms, text) if chosen else 0.0
-    return Evidence(hits, tuple(chosen), terms, coverage, missing)
+    form_found = kind is QuestionKind.OTHER or any(_kind_match(kind, c.norm) for c in chosen)
+    return Evidence(hits, tuple(chosen), terms, coverage, missing, form_found)

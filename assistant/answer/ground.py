@@ -9,7 +9,15 @@ model read:
   likewise (``cite.facts``);
 - a Chinese answer's new wording (content words not in the question) must
   mostly occur in the evidence, so an invented organisation name fails;
-- the answer must say something the question does not already say.
+- the answer must say something the question does not already say;
+- an English number word (``two``, ``dozen``) must be written in the
+  evidence, in digits or Chinese numerals;
+- a figure the answer gives must come from an evidence line that also holds
+  every year the question names: asked about 2024, a figure stated for 2023
+  (the same measure a year earlier) is not an answer (``year_mismatch``);
+- beside a figure, the answer must not restate a measure of the question the
+  evidence lacks (授权量 when the evidence gives the 申请量: ``restated_gaps``);
+- a how-many question needs an amount in the answer (``lacks_amount``).
 
 An answer that fails becomes a refusal (its ``Answer.hits`` still show what
 was found): an invented figure is worse than no answer.
@@ -19,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from ..ingest.normalize import has_cjk
+from ..ingest.normalize import convert, has_cjk
 from ..search.lexical import STOPWORDS, search_tokens, word_tokens
 from .cite import MARKER, fact_form, facts
 
@@ -36,21 +44,132 @@ def _norm(text: str) -> str:
     return fact_form(MARKER.sub("", text))
 
 
+def _source(evidence: str) -> str:
+    """``evidence`` as answers are held against it: the search form, then the
+    character-only simplified form. The search form also rewrites Taiwan
+    phrasing (高階 → 高端) that an answer converted character by character
+    keeps (高阶), so both forms are searched."""
+    return _norm(evidence) + "\n" + _norm(convert(evidence, "t2s"))
+
+
 def _has_number(token: str, text: str) -> bool:
     """``token`` (a number with its unit) occurs in ``text`` as a whole number (3家 is not in 13家)."""
     return re.search(rf"(?<![\d.]){re.escape(token)}", text) is not None
 
 
+_CHINESE_DIGITS = "零一二三四五六七八九"
+MAX_CHINESE_NUMERAL = 99  # the model writes 10项 for the source's 十项; larger counts stay in digits
+
+
+def _as_chinese(token: str) -> str:
+    """``token`` with a leading whole number up to ``MAX_CHINESE_NUMERAL`` written in
+    Chinese numerals (``10项`` → ``十项``, ``25`` → ``二十五``); else ``token`` itself."""
+    m = re.match(r"\d+(?!\.\d)", token)
+    if m is None or int(m.group(0)) > MAX_CHINESE_NUMERAL or int(m.group(0)) == 0:
+        return token
+    tens, ones = divmod(int(m.group(0)), 10)
+    numeral = ((_CHINESE_DIGITS[tens] if tens > 1 else "") + "十" if tens else "") + (
+        _CHINESE_DIGITS[ones] if ones else "")
+    return numeral + token[m.end():]
+
+
+def _in_source(token: str, source: str) -> bool:
+    """A number with its unit occurs in ``source``, in digits or Chinese numerals."""
+    chinese = _as_chinese(token)
+    return _has_number(token, source) or (chinese != token and chinese in source)
+
+
 def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
     """Facts of ``answer`` (not given by the question) that ``evidence`` lacks."""
-    body, asked, source = _norm(answer), _norm(question), _norm(evidence)
+    body, asked, source = _norm(answer), _norm(question), _source(evidence)
     missing = [f for f in (x.lower() for x in facts(MARKER.sub("", answer)))
-               if f not in asked and f not in source]
+               if f not in asked and f not in source and _as_chinese(f) not in source]
     for m in _NUMBER_UNIT.finditer(body):
         token = m.group(0)
-        if not _has_number(token, asked) and not _has_number(token, source) and token not in missing:
+        if not _has_number(token, asked) and not _in_source(token, source) and token not in missing:
             missing.append(token)
+    for word in _ENGLISH_NUMBER_WORD.findall(body):
+        value = NUMBER_WORDS[word]
+        if not _has_number(str(value), asked) and word not in asked and not _written(value, source):
+            missing.append(word)
     return missing
+
+
+# English number words a model writes for a count it did not copy ("Two" for 多家).
+NUMBER_WORDS: dict[str, int] = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "hundred": 100,
+}
+_ENGLISH_NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b")
+# How each of those values is written in Chinese text.
+_CHINESE_NUMERALS: dict[int, str] = {
+    2: "二两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十",
+    11: "十一", 12: "十二", 20: "二十", 100: "百",
+}
+
+
+def _written(value: int, source: str) -> bool:
+    """Whether ``source`` writes ``value`` in digits or in Chinese numerals."""
+    numerals = _CHINESE_NUMERALS[value]
+    chinese = [numerals] if len(numerals) > 1 and value > 10 else list(numerals)
+    return _has_number(str(value), source) or any(c in source for c in chinese)
+
+
+# A year named by a question (2024年, "in 2024").
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# A figure of an answer: a number of two or more digits, or one with its unit character.
+_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+
+
+# Restated words shorter than this (规模, 省份) are too general to judge; a measure
+# such as 授权量 or 总投资额 is longer.
+MIN_MEASURE_CHARS = 3
+# Names of the source a question cites (据白皮书, 据陈刚专访): not a measure.
+SOURCE_WORDS = frozenset("白皮书 专访 文章 报告 报道 节目 采访 新闻 资料".split())
+
+
+def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
+    """Words of the question the answer restates beside a figure of its own although
+    the evidence lacks them.
+
+    Asked for the 授权量 (grants) when the evidence gives the 申请量
+    (applications), the small model writes ``专利授权量累计是1788件``: the figure
+    is in the evidence, the measure it is attached to is not. Only answers that
+    add a figure (a number the question did not give) are judged.
+    """
+    asked, body, source = _norm(question), _norm(answer), _source(evidence)
+    if not any(not _has_number(f, asked) for f in _FIGURE.findall(body)):
+        return []
+    restated = {w for w in _content_words(body) if w in asked and len(w) >= MIN_MEASURE_CHARS
+                and w not in SOURCE_WORDS}
+    return sorted(w for w in restated if not _supported(w, source))
+
+
+def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
+    """Years the question names that no evidence line holding the answer's figure states.
+
+    A near-miss question asks for a measure in a year the documents do not
+    report (截至2024年4月底 … 算力总规模 when only 2023年底 is given); the small
+    model then copies the figure of the other year. The answer's new figures
+    (numbers the question did not give) must each sit in an evidence line
+    (one passage's sentences with its heading) that also holds every year of
+    the question. Answers without a new figure, and questions without a year,
+    pass.
+    """
+    years = set(_YEAR.findall(question))
+    if not years:
+        return []
+    asked = _norm(question)
+    figures = {f for f in _FIGURE.findall(_norm(answer)) if f not in years and not _has_number(f, asked)}
+    if not figures:
+        return []
+    lines = [_source(line) for line in evidence.splitlines() if line.strip()]
+    missing: set[str] = set()
+    for figure in figures:
+        holding = [line for line in lines if _has_number(figure, line)]
+        if holding and not any(all(y in line for y in years) for line in holding):
+            missing |= {y for y in years if not any(y in line for line in holding)}
+    return sorted(missing)
 
 
 # A sentence that only talks about the sources ("根据资料[2]和[3]的信息。"): no content.
@@ -85,25 +204,73 @@ def new_wording_support(answer: str, question: str, evidence: str) -> float | No
     ``None`` when the answer adds fewer than ``MIN_NEW_WORDS`` such words (its
     numbers and names are still checked by :func:`unsupported_facts`).
     """
-    asked, source = _norm(question), _norm(evidence)
+    asked, source = _norm(question), _source(evidence)
     new = {w for w in _content_words(_norm(answer)) if w not in asked}
     if len(new) < MIN_NEW_WORDS:
         return None
     return sum(1 for w in new if _supported(w, source)) / len(new)
 
 
+# English words an answer may add around a restated question without saying anything.
+ENGLISH_FILLER = frozenset(
+    "a an the is are was were be been it its this that these those of in on at by to for with "
+    "and or as has have had does did do there their they which who what see figure according".split())
+# A pointer to a figure or table of the source ("(see Figure 3)", "（见图3）"): no content.
+_FIGURE_POINTER = re.compile(r"[(（]\s*(?:see\s+(?:figure|fig\.|table)|见[图表])\s*\d+\s*[)）]", re.I)
+
+
+def _forms(word: str) -> set[str]:
+    """An English word and its likely bare forms (uses → use, cities → city, used → use);
+    a Chinese character or a number as is."""
+    out = {word}
+    if word.isalpha() and len(word) > 3:
+        for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"),
+                             ("ing", ""), ("ing", "e")):
+            if word.endswith(suffix):
+                out.add(word[: -len(suffix)] + repl)
+    return out
+
+
 def adds_nothing(answer: str, question: str) -> bool:
-    """True when the answer only repeats the question (no character or word is new)."""
-    units = _CJK_OR_WORD.findall(_norm(answer))
+    """True when the answer only repeats the question: no character or word is new
+    (English words compared in their bare forms, filler words and figure pointers
+    ignored: "Guangxi AI College uses a mentoring system" answers no "What
+    mentoring system does Guangxi AI College use?")."""
+    units = [u for u in _CJK_OR_WORD.findall(_norm(_FIGURE_POINTER.sub("", answer)))
+             if u not in ENGLISH_FILLER]
+    asked = {f for u in _CJK_OR_WORD.findall(_norm(question)) for f in _forms(u)}
+    return bool(units) and all(_forms(u) & asked for u in units)
+
+
+# A question asking for a count or an amount (哪几家 asks for names, so it is left out).
+_ASKS_AMOUNT = re.compile(r"多少|(?<!哪)几[个家届项条名位次年倍种所座件]|\bhow (?:many|much)\b|"
+                          r"\bwhat (?:share|percentage|proportion)\b", re.I)
+# Any way of writing an amount: digits, Chinese numerals, English number and quantity words.
+_AMOUNT = re.compile(r"\d+|[一二三四五六七八九十百千万亿两半萬億兩]|\b(?:"
+                     + "|".join(NUMBER_WORDS) + r"|one|half|several|dozens|hundreds|thousands|millions|"
+                     r"billions|none|no)\b", re.I)
+
+
+def lacks_amount(answer: str, question: str) -> bool:
+    """True when ``question`` asks how many or how much and ``answer`` adds no amount
+    to what the question says (``2024年一季度…人才供给数量呈现持续增长趋势`` answers
+    no 2024年一季度…多少: its 2024 and 一 are the question's)."""
+    if not _ASKS_AMOUNT.search(question):
+        return False
     asked = set(_CJK_OR_WORD.findall(_norm(question)))
-    return bool(units) and all(u in asked for u in units)
+    new = [u for u in _CJK_OR_WORD.findall(_norm(answer)) if u not in asked]
+    return not any(_AMOUNT.fullmatch(u) or u[0].isdigit() for u in new)
 
 
 def is_grounded(answer: str, question: str, evidence: str) -> bool:
     """Whether ``answer`` is supported by ``evidence`` and answers more than it was asked."""
-    if adds_nothing(answer, question) or unsupported_facts(answer, question, evidence):
+    if (adds_nothing(answer, question) or lacks_amount(answer, question)
+            or unsupported_facts(answer, question, evidence)
+            or year_mismatch(answer, question, evidence)
+            or restated_gaps(answer, question, evidence)):
         return False
     if has_cjk(answer) and has_cjk(evidence):
         share = new_wording_support(answer, question, evidence)
         return share is None or share >= MIN_NEW_WORDING_SUPPORT
     return True
+

@@ -29,6 +29,7 @@ QuestionScript = Literal["zh-Hans", "zh-Hant", "en"]
 SIMPLIFIED: Final[QuestionScript] = "zh-Hans"
 TRADITIONAL: Final[QuestionScript] = "zh-Hant"
 ENGLISH: Final[QuestionScript] = "en"
+MIN_ENGLISH_WORDS = 3  # an English question around Chinese glosses has at least this many words
 
 
 # --------------------------------------------------------------------------- script
@@ -65,10 +66,22 @@ def _script_votes(text: str) -> tuple[int, int]:
     )
 
 
+# Chinese written inside brackets or quotes of an English question: a gloss (Qi An Xin (奇安信)).
+_GLOSS = re.compile(r"\([^()]*\)|（[^（）]*）|'[^']*'|\"[^\"]*\"")
+
+
+def _english_with_glosses(question: str) -> bool:
+    """True for an English question whose Chinese is only glosses in brackets or quotes
+    ("… the 'One-Click Tour Guangxi' (一键游广西) platform …")."""
+    rest = _QUOTED.sub("", _GLOSS.sub("", question))
+    return not has_cjk(rest) and len(re.findall(r"[A-Za-z]+", rest)) >= MIN_ENGLISH_WORDS
+
+
 def question_script(question: str) -> QuestionScript:
     """The script the answer to ``question`` should be written in.
 
-    ``"en"`` when the question has no CJK ideograph. Otherwise ``"zh-Hant"`` when
+    ``"en"`` when the question has no CJK ideograph outside glosses in brackets
+    or quotes (an English question naming 奇安信). Otherwise ``"zh-Hant"`` when
     traditional→simplified conversion (OpenCC t2s) changes the question — and
     changes at least as many characters as simplified→traditional does, so one
     stray traditional character in a simplified question does not flip it —
@@ -76,7 +89,7 @@ def question_script(question: str) -> QuestionScript:
     unless the rest is script-neutral. Script-neutral questions (``多少？``)
     count as simplified.
     """
-    if not has_cjk(question):
+    if not has_cjk(question) or _english_with_glosses(question):
         return ENGLISH
     traditional, simplified = _script_votes(_QUOTED.sub("", question))
     if not traditional and not simplified:
@@ -310,7 +323,7 @@ def english_magnitudes(text: str) -> str:
 
 
 _ENGLISH_NUMBER: Final = re.compile(
-    r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)\b(?!\s*\()",
+    r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)(?![A-Za-z])(?!\s*\()",
     re.IGNORECASE,
 )
 
@@ -321,8 +334,10 @@ def fix_english_scale(answer: str, evidence: str) -> str:
     Told to copy ``100亿元``, a small model still often writes "100 billion".
     When the answer's digits appear in ``evidence`` followed by 万/亿, that
     evidence expression decides the value: "100 billion" becomes
-    ``10 billion (100亿)``. Numbers the evidence does not write with a
-    Chinese magnitude are left alone.
+    ``10 billion (100亿)``. A plain number the evidence lacks that is a
+    thousand times one it writes with 万 (9万 read as "9,000") becomes
+    ``90,000 (9万)``. Numbers the evidence does not write with a Chinese
+    magnitude are left alone.
     """
     plain = to_halfwidth(evidence).replace(",", "")
 
@@ -334,7 +349,28 @@ def fix_english_scale(answer: str, evidence: str) -> str:
         rendered = english_magnitudes(source[0])
         return rendered if rendered != source[0] else match[0]
 
-    return _ENGLISH_NUMBER.sub(repair, answer)
+    def thousands(match: re.Match[str]) -> str:
+        value = _decimal(match[0])
+        if _has_plain(match[0].replace(",", ""), plain) or value % _WAN_MISREAD:
+            return match[0]
+        digits = _plain(value / _WAN_MISREAD).replace(",", "")
+        source = re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:万|萬)(?!亿|億)", plain)
+        return english_magnitudes(source[0]) if source else match[0]
+
+    return _PLAIN_NUMBER.sub(thousands, _ENGLISH_NUMBER.sub(repair, answer))
+
+
+# 万 (ten thousand) read as "thousand": 9万 written as 9,000.
+_WAN_MISREAD: Final = Decimal(1000)
+# A number of an English answer with no scale word after it (9,000; 12000).
+_PLAIN_NUMBER: Final = re.compile(
+    r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d.,]?\d)(?!\s*(?:thousand|million|billion|trillion|\())"
+    r"|(?<![\d.,])\d{4,}(?![\d.,]?\d)(?!\s*(?:thousand|million|billion|trillion|\())", re.I)
+
+
+def _has_plain(digits: str, evidence: str) -> bool:
+    """``digits`` occur in ``evidence`` as a whole number."""
+    return re.search(rf"(?<![\d.]){re.escape(digits)}(?![\d])", evidence) is not None
 
 
 def localize_answer(answer: str, question: str, evidence: str = "") -> str:

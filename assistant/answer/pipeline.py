@@ -23,7 +23,7 @@ from pathlib import Path
 from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
 from ..types import Answer, Citation, Document, Generator, Hit
-from .answerability import Calibration, Signals
+from .answerability import TERMS_SCALE, Calibration, Signals
 from .cite import verify
 from .evidence import Evidence, select_evidence, source_span
 from .ground import drop_meta, is_grounded
@@ -71,7 +71,9 @@ class Answerer:
         dense = [h.dense_score for h in evidence.hits if h.dense_score is not None]
         return Signals(p_refuse=p_refuse, coverage=evidence.coverage,
                        missing=heaviest / MAX_TERM_WEIGHT, top_dense=max(dense, default=0.0),
-                       english=1.0 if lang == "en" else 0.0)
+                       english=1.0 if lang == "en" else 0.0,
+                       form=1.0 if evidence.form_found else 0.0,
+                       terms=len(evidence.terms) / TERMS_SCALE)
 
     def stream(self, question: str, phrasings: Sequence[str], hits: Sequence[Hit],
                documents: dict[str, Document], lang: AnswerLanguage, settings: Settings,

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..answer.answerability import SIGNALS, Calibration, Signals
+from ..answer.answerability import SIGNAL_DEFAULTS, SIGNALS, Calibration, Signals
 from ..answer.cite import MARKER
 from ..answer.language import localize_answer
 from ..answer.pipeline import check_answer
@@ -42,13 +42,14 @@ def load_run(run: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 
 def row_signals(row: Row) -> Signals | None:
-    """The answerability signals of a row (None without evidence); ``english``,
-    added later, is derived from the question for older rows."""
+    """The answerability signals of a row (None without evidence). Signals added
+    after the row was recorded take ``SIGNAL_DEFAULTS``; ``english`` is derived
+    from the question."""
     sig = dict(row.get("signals") or {})
     if not sig:
         return None
     sig.setdefault("english", 1.0 if detect_language(str(row["question"])) == "en" else 0.0)
-    return Signals(**{k: float(sig[k]) for k in SIGNALS})
+    return Signals(**{k: float(sig.get(k, SIGNAL_DEFAULTS.get(k, 0.0))) for k in SIGNALS})
 
 
 def confidence(row: Row, cal: Calibration) -> float:
