@@ -154,11 +154,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    import os
+
     from .assistant import index_name_for
+    from .web.api_shapes import check_binding, parse_login
     from .web.app import ChatApp, launch
     from .web.chat import ChatService
     from .web.kb import KnowledgeBase
 
+    login = args.auth or os.environ.get("ASSISTANT_CHAT_AUTH") or None
+    try:
+        check_binding(args.host, login, "a login", "--auth USER:PASSWORD or ASSISTANT_CHAT_AUTH")
+        auth = parse_login(login) if login else None
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
     settings = _settings(args)
     bot = Assistant.from_settings(settings)
     sources = list(args.docs or [])
@@ -170,7 +179,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     # Load and warm both models now, so the first visitor does not wait for them.
     print(f"models warmed up in {bot.warm_up():.1f}s", file=sys.stderr)
     print(f"Chat UI on http://{args.host}:{args.port}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
-    launch(ChatApp(ChatService(bot, kb)), args.host, args.port, settings.max_upload_mb)
+    launch(ChatApp(ChatService(bot, kb)), args.host, args.port, settings.max_upload_mb, auth)
     return 0
 
 
@@ -278,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--upload-dir", help="where browser uploads are kept (default: data/uploads)")
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--auth", metavar="USER:PASSWORD", help="login every visitor must give "
+                                                          "(default: $ASSISTANT_CHAT_AUTH; required off loopback)")
     sp.add_argument("--model", help="generator id of the default profile")
     common(sp, docs=False)
     sp.set_defaults(func=cmd_chat)

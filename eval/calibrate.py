@@ -6,8 +6,8 @@ model over ``assistant.answer.answerability.SIGNALS`` is fitted to predict
 whether a question is answerable, on the tune-half rows
 (``assistant.evaluation.splits.half_of``) that the grounding checks let
 through (the calibration decides the rest). The threshold is the one that
-maximises refusal of unanswerable minus false refusal of answerable questions
-(Youden's J) on the tune half, with every check applied. The result is written to
+maximises the share of tune questions with the right outcome (a correct answer,
+or a refusal of an unanswerable one), with every check applied. The result is written to
 ``assistant/answer/calibration.json`` with the runs it came from; the report
 half's numbers are printed for the record, never used for fitting.
 
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the calibration")
     ap.add_argument("--out", type=Path, default=CALIBRATION_PATH)
+    ap.add_argument("--signals", default=",".join(SIGNALS),
+                    help=f"comma-separated signals to fit on (default all: {','.join(SIGNALS)})")
     ap.add_argument("--signals", default=",".join(SIGNALS),
                     help=f"comma-separated signals to fit on (default all: {','.join(SIGNALS)})")
     args = ap.parse_args(argv)

@@ -3,8 +3,8 @@
 ``python serve_fake.py DOCS PORT [--api-key K] [--delay S] [--max-queue N]``:
 indexes DOCS with the hash embedder, answers with the echo generator (``--delay``
 seconds per streamed piece) and serves ``assistant.web.api`` with uvicorn.
-``--chat [--upload-dir DIR]`` serves the Gradio chat UI over the same models instead,
-with a knowledge base of DOCS plus uploads.
+``--chat [--upload-dir DIR] [--host H] [--auth USER:PASSWORD]`` serves the Gradio chat UI
+over the same models instead, with a knowledge base of DOCS plus uploads.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def main() -> None:
     ap.add_argument("--max-queue", type=int, default=16)
     ap.add_argument("--chat", action="store_true", help="serve the chat UI instead of the API")
     ap.add_argument("--upload-dir", type=Path, help="chat uploads go here (default: a temporary folder)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    ap.add_argument("--auth", help="chat login USER:PASSWORD")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="serve-fake-"))
     settings = Settings(index_root=root / "index", progress=False, max_question_chars=200,
@@ -53,7 +55,10 @@ def main() -> None:
         kb = KnowledgeBase(bot, [args.docs], name="fake-chat")
         chat = ChatService(bot, kb, poll_seconds=0.05, profiles={"fast": fast})
         kb.rebuild()
-        launch(ChatApp(chat), "127.0.0.1", args.port, settings.max_upload_mb)
+        from assistant.web.api_shapes import parse_login
+
+        launch(ChatApp(chat), args.host, args.port, settings.max_upload_mb,
+               parse_login(args.auth) if args.auth else None)
         return
     service = ChatService(bot, poll_seconds=0.05, profiles={"fast": fast})
     limits = ApiLimits(max_body_bytes=8 * 1024, max_queue=args.max_queue, max_question_chars=200)

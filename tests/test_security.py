@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -232,3 +233,45 @@ def test_serve_on_loopback_needs_no_key(host: str, monkeypatch: pytest.MonkeyPat
     assert main(["serve", "--host", host]) == 1
     assert "serve needs documents" in capsys.readouterr().err
 
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20"])
+def test_chat_beyond_loopback_needs_a_login(host: str, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Refused before any model loads: the chat UI shows and deletes the user's documents."""
+    monkeypatch.delenv("ASSISTANT_CHAT_AUTH", raising=False)
+    assert main(["chat", "--host", host]) == 1
+    assert "without a login" in capsys.readouterr().err
+    for bad in ("anna", "anna:", ":secret"):
+        assert main(["chat", "--host", host, "--auth", bad]) == 1
+        assert "USER:PASSWORD" in capsys.readouterr().err
+
+
+def test_chat_login_guards_every_page_and_call(tmp_path: Path) -> None:
+    """A real chat server (fake models) on 0.0.0.0 with a login: nothing without it."""
+    docs = write_docs(tmp_path / "docs", DOCS)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "serve_fake.py"), str(docs), str(port),
+                             "--chat", "--host", "0.0.0.0", "--auth", "anna:long-secret"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            try:
+                status = httpx.get(f"{url}/config", timeout=2).status_code
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "chat server not up in time"
+                time.sleep(0.3)
+        assert status == 401
+        assert httpx.post(f"{url}/gradio_api/queue/join", json={}, timeout=5).status_code == 401
+        with httpx.Client(base_url=url, timeout=5) as client:
+            assert client.post("/login", data={"username": "anna", "password": "wrong"}).status_code == 400
+            assert client.get("/config").status_code == 401
+            assert client.post("/login", data={"username": "anna", "password": "long-secret"}).status_code == 200
+            assert client.get("/config").status_code == 200
+    finally:
+        proc.kill()
+        proc.wait()

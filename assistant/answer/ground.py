@@ -30,8 +30,11 @@ import re
 from ..ingest.normalize import convert, has_cjk
 from ..search.lexical import STOPWORDS, search_tokens, word_tokens
 from .cite import MARKER, fact_form, facts
+from .evidence import QuestionKind, question_kind
 
-_CJK_OR_WORD = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
+# A comparison unit: a number with the character after it (4个 is not the 4 of 4月), a
+# Chinese character, or an English word.
+_CJK_OR_WORD = re.compile(r"\d+(?:\.\d+)?[\u3400-\u9fff]?|[\u3400-\u9fff]|[a-z0-9]+")
 # A number with the unit character written right after it (16家, 6月, 100亿).
 _NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|[\u3400-\u9fff])?")
 # Share of a Chinese answer's new content words that the evidence must contain.
@@ -135,8 +138,11 @@ def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
     Asked for the 授权量 (grants) when the evidence gives the 申请量
     (applications), the small model writes ``专利授权量累计是1788件``: the figure
     is in the evidence, the measure it is attached to is not. Only answers that
-    add a figure (a number the question did not give) are judged.
+    add a figure (a number the question did not give) to a question asking for
+    an amount or a date are judged (elsewhere a figure is incidental).
     """
+    if question_kind(question) is QuestionKind.OTHER:
+        return []
     asked, body, source = _norm(question), _norm(answer), _source(evidence)
     if not any(not _has_number(f, asked) for f in _FIGURE.findall(body)):
         return []
@@ -189,10 +195,14 @@ def _content_words(text: str) -> set[str]:
             and w not in STOPWORDS}
 
 
+# One-character verbs jieba glues to the name after them (叫泽鹿: "is called 泽鹿").
+GLUED_VERBS = frozenset("叫是为称名在有")
+
+
 def _supported(word: str, source: str) -> bool:
     """``word`` occurs in ``source``, or every sub-word of a long word does
     (广西信息中心 supports 广西壮族自治区信息中心 only if 壮族 … occur too)."""
-    if word in source:
+    if word in source or (len(word) > 2 and word[0] in GLUED_VERBS and word[1:] in source):
         return True
     parts = [p for p in search_tokens(word) if len(p) >= 2 and p != word]
     return bool(parts) and all(p in source for p in parts)

@@ -328,7 +328,7 @@ _ENGLISH_NUMBER: Final = re.compile(
 )
 
 
-def fix_english_scale(answer: str, evidence: str) -> str:
+def fix_english_scale(answer: str, evidence: str, keep_source: bool = False) -> str:
     """Correct an English scale the model computed from a Chinese magnitude.
 
     Told to copy ``100亿元``, a small model still often writes "100 billion".
@@ -337,7 +337,9 @@ def fix_english_scale(answer: str, evidence: str) -> str:
     ``10 billion (100亿)``. A plain number the evidence lacks that is a
     thousand times one it writes with 万 (9万 read as "9,000") becomes
     ``90,000 (9万)``. Numbers the evidence does not write with a Chinese
-    magnitude are left alone.
+    magnitude are left alone. With ``keep_source`` the evidence's own expression
+    replaces the number instead (``9万``), so the grounding check can hold the
+    repaired answer against the evidence.
     """
     plain = to_halfwidth(evidence).replace(",", "")
 
@@ -347,7 +349,9 @@ def fix_english_scale(answer: str, evidence: str) -> str:
         if source is None:
             return match[0]
         rendered = english_magnitudes(source[0])
-        return rendered if rendered != source[0] else match[0]
+        if rendered == source[0]:
+            return match[0]
+        return source[0] if keep_source else rendered
 
     def thousands(match: re.Match[str]) -> str:
         value = _decimal(match[0])
@@ -355,7 +359,9 @@ def fix_english_scale(answer: str, evidence: str) -> str:
             return match[0]
         digits = _plain(value / _WAN_MISREAD).replace(",", "")
         source = re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:万|萬)(?!亿|億)", plain)
-        return english_magnitudes(source[0]) if source else match[0]
+        if source is None:
+            return match[0]
+        return source[0] if keep_source else english_magnitudes(source[0])
 
     return _PLAIN_NUMBER.sub(thousands, _ENGLISH_NUMBER.sub(repair, answer))
 

@@ -27,7 +27,7 @@ from .answerability import TERMS_SCALE, Calibration, Signals
 from .cite import verify
 from .evidence import Evidence, select_evidence, source_span
 from .ground import drop_meta, is_grounded
-from .language import localize_answer, question_script, to_script
+from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
 from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal
 
 
@@ -36,7 +36,9 @@ def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Promp
     become a refusal (the model refused after all, or the answer is not grounded
     in the ``evidence`` block it read)."""
     cleaned = drop_meta(raw)
-    if is_refusal(cleaned, prompts) or not is_grounded(cleaned, question, evidence):
+    # Magnitudes the localisation repairs (9万 written as 9,000) are checked as the evidence wrote them.
+    judged = fix_english_scale(cleaned, evidence, keep_source=True) if question_script(question) == ENGLISH else cleaned
+    if is_refusal(cleaned, prompts) or not is_grounded(judged, question, evidence):
         return None
     return cleaned
 

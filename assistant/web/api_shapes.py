@@ -35,13 +35,22 @@ class ApiLimits:
             raise ValueError("API limits must be at least 1")
 
 
-def check_binding(host: str, api_key: str | None) -> None:
-    """Refuse to serve beyond this machine without a key (raises ValueError saying why)."""
-    if host not in LOOPBACK and not api_key:
+def check_binding(host: str, secret: str | None, what: str = "an API key",
+                  how: str = "--api-key or ASSISTANT_API_KEY") -> None:
+    """Refuse to serve beyond this machine without ``what`` (a key, a login; raises
+    ValueError saying why and ``how`` to set it). The HTTP API and the chat UI both use it."""
+    if host not in LOOPBACK and not secret:
         raise ValueError(
-            f"refusing to listen on {host} without an API key: anyone who can reach this "
-            "machine could read your documents through the API. Set --api-key or "
-            "ASSISTANT_API_KEY, or listen on 127.0.0.1.")
+            f"refusing to listen on {host} without {what}: anyone who can reach this "
+            f"machine could read your documents. Set {how}, or listen on 127.0.0.1.")
+
+
+def parse_login(value: str) -> tuple[str, str]:
+    """``USER:PASSWORD`` → ``(user, password)``; raises ValueError when either is empty."""
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("a chat login is USER:PASSWORD, both non-empty (e.g. --auth anna:long-secret)")
+    return user, password
 
 
 # --------------------------------------------------------------------------- requests

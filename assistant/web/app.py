@@ -288,8 +288,10 @@ def _choices(pairs: list[tuple[str, str]]) -> Any:
     return gr.update(choices=pairs, value=None)
 
 
-def launch(app: ChatApp, host: str = "127.0.0.1", port: int = 7860, max_upload_mb: float = 20.0) -> None:
-    """Serve the UI until interrupted."""
+def launch(app: ChatApp, host: str = "127.0.0.1", port: int = 7860, max_upload_mb: float = 20.0,
+           auth: tuple[str, str] | None = None) -> None:
+    """Serve the UI until interrupted; with ``auth`` (user, password) every page and
+    API call needs that login (Gradio's login form)."""
     from .layout import build_ui  # the layout is built from ChatApp: imported once both exist
 
     demo = build_ui(app)
@@ -297,5 +299,5 @@ def launch(app: ChatApp, host: str = "127.0.0.1", port: int = 7860, max_upload_m
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, css=CSS, head=head(Session().ui_lang), show_error=True,
         max_file_size=f"{int(max_upload_mb * 4)}mb", footer_links=[], inbrowser=False,
-        theme=gr.themes.Soft(), i18n=gr.I18n(**GRADIO_TRANSLATIONS),
+        theme=gr.themes.Soft(), i18n=gr.I18n(**GRADIO_TRANSLATIONS), auth=auth,
     )
