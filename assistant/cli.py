@@ -161,7 +161,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .web.app import ChatApp, launch
     from .web.chat import ChatService
     from .web.kb import KnowledgeBase
+    from .web.memory import limit_malloc_arenas
 
+    limit_malloc_arenas()  # before any thread exists: see assistant/web/memory.py
     login = args.auth or os.environ.get("ASSISTANT_CHAT_AUTH") or None
     try:
         check_binding(args.host, login, "a login", "--auth USER:PASSWORD or ASSISTANT_CHAT_AUTH")
@@ -191,7 +193,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web.api import create_app
     from .web.api_shapes import ApiLimits, check_binding
     from .web.chat import ChatService
+    from .web.memory import limit_malloc_arenas
 
+    limit_malloc_arenas()  # before any thread exists: see assistant/web/memory.py
     api_key = args.api_key or os.environ.get("ASSISTANT_API_KEY") or None
     try:
         check_binding(args.host, api_key)

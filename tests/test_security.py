@@ -275,3 +275,27 @@ def test_chat_login_guards_every_page_and_call(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_servers_cap_malloc_arenas_before_any_thread(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """`serve` and `chat` cap glibc's malloc arenas first (the soak's memory creep)."""
+    import assistant.web.memory as memory
+
+    calls: list[int] = []
+    monkeypatch.setattr(memory, "limit_malloc_arenas", lambda arenas=memory.MALLOC_ARENAS: calls.append(arenas) or True)
+    monkeypatch.setenv("ASSISTANT_API_KEY", "")
+    monkeypatch.delenv("ASSISTANT_CHAT_AUTH", raising=False)
+    assert main(["serve", "--host", "127.0.0.1"]) == 1  # no documents: stops before any model
+    assert main(["chat", "--host", "0.0.0.0"]) == 1  # no login: stops before any model
+    capsys.readouterr()
+    assert calls == [memory.MALLOC_ARENAS, memory.MALLOC_ARENAS]
+
+
+def test_malloc_arena_cap_takes_effect_on_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.web.memory import limit_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert limit_malloc_arenas() is True  # this machine runs glibc
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is True  # the user's own setting is left as it is
