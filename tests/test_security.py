@@ -283,7 +283,12 @@ def test_servers_cap_malloc_arenas_before_any_thread(monkeypatch: pytest.MonkeyP
     import assistant.web.memory as memory
 
     calls: list[int] = []
-    monkeypatch.setattr(memory, "limit_malloc_arenas", lambda arenas=memory.MALLOC_ARENAS: calls.append(arenas) or True)
+
+    def record(arenas: int = memory.MALLOC_ARENAS) -> bool:
+        calls.append(arenas)
+        return True
+
+    monkeypatch.setattr(memory, "limit_malloc_arenas", record)
     monkeypatch.setenv("ASSISTANT_API_KEY", "")
     monkeypatch.delenv("ASSISTANT_CHAT_AUTH", raising=False)
     assert main(["serve", "--host", "127.0.0.1"]) == 1  # no documents: stops before any model
