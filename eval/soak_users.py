@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import httpx2
 import openai
 
 if TYPE_CHECKING:
@@ -101,11 +102,16 @@ class _User:
 class ApiUser(_User):
     """A client of the HTTP API: even users stream (raw SSE), odd ones use ``openai``."""
 
-    def __init__(self, soak: Soak, user: int, questions: Sequence[str]) -> None:
+    def __init__(self, soak: Soak, user: int, questions: Sequence[str], keep_alive: bool = True) -> None:
+        """``keep_alive=False`` for clients idle longer than the server's keep-alive
+        (the burst): a pooled connection the server is closing just as a request
+        goes out fails with a connection error that no server fault causes."""
         super().__init__(soak, user, questions)
         self.headers = {"Authorization": f"Bearer {self.server.key}"}
+        pool = None if keep_alive else openai.DefaultHttpxClient(  # openai's own HTTP library: httpx2
+            limits=httpx2.Limits(max_keepalive_connections=0), timeout=ANSWER_TIMEOUT_S)
         self.client = openai.OpenAI(base_url=f"{self.server.url}/v1", api_key=self.server.key,
-                                    max_retries=0, timeout=ANSWER_TIMEOUT_S)
+                                    max_retries=0, timeout=ANSWER_TIMEOUT_S, http_client=pool)
 
     def baseline(self) -> list[Record]:
         """Every question once, one at a time."""
@@ -184,7 +190,7 @@ class Burster:
     def __init__(self, api: ApiUser, questions: Sequence[str], every: float) -> None:
         self.api, self.questions, self.every = api, list(questions), every
         self.size = api.server.max_queue + BURST_SURPLUS
-        self.burst = ApiUser(api.soak, -2, self.questions)  # user -2: the burst
+        self.burst = ApiUser(api.soak, -2, self.questions, keep_alive=False)  # user -2: the burst
 
     def run(self) -> None:
         """Fire bursts until the soak ends."""

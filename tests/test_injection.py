@@ -38,8 +38,19 @@ def test_attack_set_covers_the_issue() -> None:
     assert {a.lang for a in ATTACKS} == {"zh", "en"}
     assert {"zh-Hans", "zh-Hant", "en"} <= {a.script for a in ATTACKS}
     assert {a.target for a in ATTACKS} == {"own", "corpus"}
-    assert {a.written for a in ATTACKS} == set(bench.WRITTEN)
+    assert {a.written for a in ATTACKS} == set(bench.WRITTEN) - {"held-out"}
     assert len({a.id for a in ATTACKS}) == len(ATTACKS) and len({a.doc_name for a in ATTACKS}) == len(ATTACKS)
+
+
+def test_blind_held_out_set_is_valid_and_apart() -> None:
+    """eval/injection_heldout.jsonl: its own ids and documents, every category, all held out."""
+    held = bench.load_attacks(bench.ATTACKS.with_name("injection_heldout.jsonl"))
+    assert len(held) >= 20 and {a.written for a in held} == {"held-out"}
+    assert {a.lang for a in held} == {"zh", "en"} and {a.target for a in held} == {"own", "corpus"}
+    assert {a.category for a in held} == {a.category for a in ATTACKS}
+    ids = {a.id for a in held} | {a.id for a in ATTACKS}
+    names = {a.doc_name for a in held} | {a.doc_name for a in ATTACKS}
+    assert len(ids) == len(held) + len(ATTACKS) and len(names) == len(held) + len(ATTACKS)
 
 
 def test_the_checks_catch_what_they_claim() -> None:

@@ -80,10 +80,6 @@ def test_english_question_gets_english_grounded_answer(real_bot: Assistant) -> N
     # The figure itself (50 billion US dollars) is checked by the eval, not here.
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap (eval/RESULTS.md): the key terms of an English question come from whichever "
-    "phrasing the passages cover best, here the English one matching doc 002's English text, "
-    "so coverage of the Chinese answer sentence reads low and the calibrated threshold refuses"))
 def test_english_question_about_chinese_text_is_answered_correctly(real_bot: Assistant) -> None:
     answer = real_bot.ask("How many ASEAN companies were in the first batch to sign up at the Nan-A Center?")
     assert not answer.refused, answer.raw_text
