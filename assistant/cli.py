@@ -335,9 +335,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Commands that serve many users from one long-running process (see web/memory.py).
+SERVER_COMMANDS = frozenset({"serve", "chat"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``assistant`` command."""
+    """Entry point of the ``assistant`` command (``argv`` None: the process's own arguments)."""
     args = build_parser().parse_args(argv)
+    if argv is None and args.command in SERVER_COMMANDS:
+        from .web.memory import reexec_with_arena_cap
+
+        reexec_with_arena_cap(sys.argv[1:])  # the command line's own process only, never a caller's
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -304,3 +304,45 @@ def test_malloc_arena_cap_takes_effect_on_glibc(monkeypatch: pytest.MonkeyPatch)
     assert limit_malloc_arenas() is True  # this machine runs glibc
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert limit_malloc_arenas() is True  # the user's own setting is left as it is
+
+
+def test_server_commands_restart_once_with_the_arena_cap(tmp_path: Path) -> None:
+    """`assistant serve` run as a command restarts itself with MALLOC_ARENA_MAX=2 (the
+    setting the soak measured flat); an explicit value is kept."""
+    import os
+
+    script = ("import os, sys; from assistant.cli import main; "
+              "print('ARENAS', os.environ.get('MALLOC_ARENA_MAX'), flush=True); "
+              "sys.argv = ['assistant', 'serve', '--host', '127.0.0.1']; raise SystemExit(main())")
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         timeout=120, cwd=REPO)
+    assert out.returncode == 1 and "serve needs documents" in out.stderr  # the restarted run went on
+    assert out.stdout.count("ARENAS") == 1 and "ARENAS None" in out.stdout  # the -c run, then the re-exec
+    env["MALLOC_ARENA_MAX"] = "4"
+    kept = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert kept.returncode == 1 and "serve needs documents" in kept.stderr
+
+
+def test_the_restart_sets_the_cap_and_keeps_the_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    seen: list[tuple[str, list[str], dict[str, str]]] = []
+
+    def fake_execve(path: str, args: list[str], env: dict[str, str]) -> None:
+        seen.append((path, args, env))
+        raise SystemExit(0)
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.setattr(os, "execve", fake_execve)
+    monkeypatch.setattr(sys, "argv", ["assistant", "chat", "--port", "7999"])
+    with pytest.raises(SystemExit):
+        main()
+    assert seen == [(sys.executable, [sys.executable, "-m", "assistant.cli", "chat", "--port", "7999"],
+                     {**os.environ, "MALLOC_ARENA_MAX": "2"})]
+    seen.clear()
+    monkeypatch.setattr(sys, "argv", ["assistant", "search", "x"])
+    with pytest.raises(SystemExit):  # no index: an error, but no restart for a one-shot command
+        raise SystemExit(main())
+    assert seen == []

@@ -4,10 +4,15 @@ glibc gives every thread that allocates its own malloc arena, up to eight per
 core. A server answers on many threads (uvicorn's pool, one worker thread per
 streamed request, Gradio's workers), each allocating model-sized buffers, and
 memory freed in one arena is not reused by another: the process grows for tens
-of minutes. ``MALLOC_ARENA_MAX=2`` in the environment caps that; the same cap
-is set here from inside the process with ``mallopt(M_ARENA_MAX, …)``, which
-glibc documents as the equivalent of that variable, before any thread exists.
-Measured with ``eval/soak.py`` (eval/RESULTS.md, "Soak").
+of minutes. ``MALLOC_ARENA_MAX=2`` in the environment caps that from the
+process's first allocation; the ``assistant serve`` and ``assistant chat``
+commands restart themselves once with it set (:func:`reexec_with_arena_cap`).
+Where they run inside another program (tests call ``cli.main``), the cap is set
+with ``mallopt(M_ARENA_MAX, …)`` instead (:func:`limit_malloc_arenas`), which
+only binds arenas created after it: threads started at import (numpy's, the
+tokenizers') keep theirs, so it holds memory less flat (eval/RESULTS.md, "Soak":
++4 MB after 10 minutes with the variable, +20 MB with ``mallopt``, +91 MB with
+neither).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import ctypes
 import ctypes.util
 import logging
 import os
+import sys
+from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +52,16 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     if not ok:
         log.debug("mallopt(M_ARENA_MAX, %d) was refused", arenas)
     return ok
+
+
+def reexec_with_arena_cap(argv: Sequence[str], arenas: int = MALLOC_ARENAS) -> None:
+    """Restart this command with ``MALLOC_ARENA_MAX`` set, unless it is set already.
+
+    Replaces the process (``os.execve``: same interpreter, same arguments) on
+    Linux; returns without doing anything elsewhere or when the variable is
+    already there, so the restarted process goes on normally.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return
+    env = {**os.environ, "MALLOC_ARENA_MAX": str(arenas)}
+    os.execve(sys.executable, [sys.executable, "-m", "assistant.cli", *argv], env)
