@@ -61,9 +61,9 @@ TEXT: dict[str, dict[str, str]] = {
         "skip_too_slow": "读取超时，文件可能有问题", "skip_reader_failed": "读取时出错：文件可能有问题，或内存不足",
         "skip_other": "无法读取这个文件",
         "profile": "生成模型", "profile_default": "默认（Qwen2.5 1.5B，更准确）",
-        # Figures: eval/RESULTS.md "Fast profile" (71.4% on c001-c155; the default 77.9% on
-        # all 278) and ../shared/MODELS.md (prompt 194 vs 119 tok/s, generation 40 vs 29).
-        "profile_fast": "快速（Qwen2.5 0.5B）：约快 1.5 倍；参考问题准确率约 71%（默认约 78%）",
+        # Figures: eval/RESULTS.md, 2026-11-29, corpus report half: fast 65.4% right, first
+        # token p50 0.72 s, total 1.15 s (fast-report-new); default 83.2%, 1.51 s, 2.13 s (report-new).
+        "profile_fast": "快速（Qwen2.5 0.5B）：约快 2 倍；参考问题准确率约 65%（默认约 83%）",
         "top_k": "提供给模型的段落数（top-k）",
         "top_k_info": "段落越多，越可能找到依据，但模型要读得更久。",
         "dense_weight": "语义检索权重",
@@ -124,7 +124,7 @@ TEXT: dict[str, dict[str, str]] = {
         "skip_reader_failed": "reading failed: the file may be malformed, or memory ran out",
         "skip_other": "the file cannot be read",
         "profile": "Generator", "profile_default": "Default (Qwen2.5 1.5B, more accurate)",
-        "profile_fast": "Fast (Qwen2.5 0.5B): ~1.5x faster; ~71% right on our reference questions (default ~78%)",
+        "profile_fast": "Fast (Qwen2.5 0.5B): ~2x faster; ~65% right on our reference questions (default ~83%)",
         "top_k": "Passages given to the model (top-k)",
         "top_k_info": "More passages: more chance the evidence is there, but the model reads longer.",
         "dense_weight": "Semantic search weight",
