@@ -163,7 +163,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .web.kb import KnowledgeBase
     from .web.memory import limit_malloc_arenas
 
-    limit_malloc_arenas()  # before any thread exists: see assistant/web/memory.py
+    limit_malloc_arenas()  # fallback inside another process; the command restarts with the cap (main)
     login = args.auth or os.environ.get("ASSISTANT_CHAT_AUTH") or None
     try:
         check_binding(args.host, login, "a login", "--auth USER:PASSWORD or ASSISTANT_CHAT_AUTH")
@@ -195,7 +195,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web.chat import ChatService
     from .web.memory import limit_malloc_arenas
 
-    limit_malloc_arenas()  # before any thread exists: see assistant/web/memory.py
+    limit_malloc_arenas()  # fallback inside another process; the command restarts with the cap (main)
     api_key = args.api_key or os.environ.get("ASSISTANT_API_KEY") or None
     try:
         check_binding(args.host, api_key)

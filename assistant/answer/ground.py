@@ -105,22 +105,20 @@ NUMBER_WORDS: dict[str, int] = {
 }
 _ENGLISH_NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b")
 # How each of those values is written in Chinese text.
-_CHINESE_NUMERALS: dict[int, str] = {
-    2: "二两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十",
-    11: "十一", 12: "十二", 20: "二十", 100: "百",
+_CHINESE_NUMERALS: dict[int, tuple[str, ...]] = {
+    2: ("二", "两"), 3: ("三",), 4: ("四",), 5: ("五",), 6: ("六",), 7: ("七",), 8: ("八",),
+    9: ("九",), 10: ("十",), 11: ("十一",), 12: ("十二",), 20: ("二十",), 100: ("百",),
 }
 
 
 def _written(value: int, source: str) -> bool:
     """Whether ``source`` writes ``value`` in digits or in Chinese numerals."""
-    numerals = _CHINESE_NUMERALS[value]
-    chinese = [numerals] if len(numerals) > 1 and value > 10 else list(numerals)
-    return _has_number(str(value), source) or any(c in source for c in chinese)
+    return _has_number(str(value), source) or any(c in source for c in _CHINESE_NUMERALS[value])
 
 
 # A year named by a question (2024年, "in 2024").
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-# A figure of an answer: a number of two or more digits, or one with its unit character.
+# A figure of an answer: any number, decimals included.
 _FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 
 
