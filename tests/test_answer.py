@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,13 @@ from assistant.answer.ground import (
     restated_gaps,
     unsupported_facts,
     year_mismatch,
+)
+from assistant.answer.support import (
+    MIN_SUBJECT_COVERAGE,
+    complete_figures,
+    missing_identifiers,
+    subject_coverage,
+    supporting_passages,
 )
 from assistant.errors import InputError
 from assistant.search.terms import key_terms
@@ -263,3 +271,67 @@ def test_a_figure_beside_a_measure_the_evidence_lacks_is_no_answer() -> None:
     # Restating what the evidence has, or the source the question cites, is fine.
     assert restated_gaps("专利申请量累计为1788件[1]。", "据白皮书，专利申请量累计是多少件？", ev) == []
     assert restated_gaps("据白皮书，专利申请量为1788件[1]。", "据白皮书，专利申请量累计是多少件？", ev) == []
+
+
+def test_an_answer_is_attributed_to_the_fewest_lines_that_hold_it() -> None:
+    ev = ("[1] 南A中心于4月3日开工,首批签约入驻40个项目,投资合作金额超79亿元。\n"
+          "[2] 会议还讨论了数字经济。\n"
+          "[3] 今年2月广西又设立了100亿元人民币的人工智能产业基金。")
+    assert supporting_passages("79亿元", "投资合作金额是多少？", ev) == [1]
+    # Facts of two documents joined in one sentence: both lines, nothing else.
+    assert supporting_passages("投资超79亿元，小于100亿元的基金。", "哪个更大？", ev) == [1, 3]
+    # Only single new characters (在“边”): attributed by those characters.
+    assert supporting_passages("最大的机遇在“边”。", "最大的机遇在哪里？",
+                               "[1] 会议。\n[2] 广西最大的机遇在“边”。") == [2]
+    assert supporting_passages("泽鹿", "叫什么？", ev) == []
+
+
+def test_an_answer_copied_from_a_line_about_something_else_is_refused() -> None:
+    """The only date in the evidence is another bus route's: grounded figure, wrong subject."""
+    ev = ("[1] 九龙巴士41R线\n"
+          "[2] 2010年2月27日起投入服务，主要服务元朗洪水桥及蓝地的乘客。")
+    question = "九龙巴士41R线是什么时候投入的服务？"
+    assert missing_identifiers("2010年2月27日", question, ev) == ["41r"]
+    assert not is_grounded("2010年2月27日", question, ev)
+    # An English question's words are not identifiers to look for.
+    assert missing_identifiers("2010", "When did route 41R enter service?", ev) == []
+    ev = "[1] 梁修身，台湾男演员，曾获得金钟奖男演员奖。\n[2] 迟子建凭借小说获得第七届茅盾文学奖。"
+    coverage = subject_coverage("第七届茅盾文学奖", "梁修身曾经获得过什么奖项？", ev)
+    assert coverage is not None and coverage < MIN_SUBJECT_COVERAGE
+    assert not is_grounded("第七届茅盾文学奖", "梁修身曾经获得过什么奖项？", ev)
+    assert is_grounded("金钟奖男演员奖", "梁修身曾经获得过什么奖项？", ev)
+
+
+class _BareGenerator(EchoGenerator):
+    """Answers with a bare figure and no marker, as the 1.5B model often does."""
+
+    def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
+                    ban_first: str = "") -> Iterator[str]:
+        self.calls.append(list(messages))
+        self.last_usage = {"prompt_tokens": len(messages[-1]["content"]), "completion_tokens": 3}
+        yield "16家"
+
+
+def test_an_unmarked_grounded_answer_cites_the_passage_holding_it(tmp_path: Path) -> None:
+    bot = _bot(tmp_path, _BareGenerator())
+    answer = bot.ask("南A中心首批有多少家东盟企业入驻？")
+    assert not answer.refused
+    assert [c.source for c in answer.citations] == [str(tmp_path / "docs" / "center.txt")] or \
+        [c.source.rsplit("/", 1)[-1] for c in answer.citations] == ["center.txt"]
+    assert answer.citations[0].added and answer.text == f"16家[{answer.citations[0].marker}]"
+    assert "16家" in answer.citations[0].quote
+
+
+def test_figures_are_written_as_the_evidence_writes_them() -> None:
+    ev = "[1] 岛屿面积约4万平方米。成员共有220个来自115个国家的组织。\n[2] 投资超过79亿元，另有79亿元贷款。"
+    assert complete_figures("220", "成员一共有多少个？", ev) == "220个"
+    assert complete_figures("面积为4万平方米[1]。", "面积多少？", ev) == "面积为约4万平方米[1]。"
+    assert complete_figures("115个", "多少个国家？", ev) == "115个"  # already has its unit
+    # 79亿元 is written once with 超过 and once without: no single way to complete it.
+    assert complete_figures("79亿元", "投资多少？", ev) == "79亿元"
+    assert complete_figures("220", "How many members?", ev) == "220"  # English: units are words
+    ev = "[1] 全国31个省出台了100多份政策文件。"
+    assert complete_figures("100", "How many policy documents?", ev) == "more than 100"
+    assert complete_figures("over 100", "How many policy documents?", ev) == "over 100"
+    assert complete_figures("100份", "出台了多少份？", ev) == "100多份"
+    assert complete_figures("100", "出台了多少份？", ev) == "100多份"

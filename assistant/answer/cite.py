@@ -147,13 +147,24 @@ def verify(
             used.setdefault(n, added)
         parts.append(sent.text + "".join(f"[{n}]" for n in kept))
     joiner = "" if has_cjk(answer) else " "
-    citations = []
-    for n in sorted(used):
-        chunk = hits[n - 1].chunk
-        doc = documents.get(chunk.doc_id)
-        quote = doc.text[chunk.start : chunk.end] if doc else chunk.text
-        citations.append(
-            Citation(marker=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, source=chunk.source,
-                     start=chunk.start, end=chunk.end, quote=quote, added=used[n])
-        )
-    return joiner.join(parts).strip(), tuple(citations)
+    citations = tuple(_citation(n, hits, documents, used[n]) for n in sorted(used))
+    return joiner.join(parts).strip(), citations
+
+
+def _citation(n: int, hits: Sequence[Hit], documents: dict[str, Document], added: bool) -> Citation:
+    """The citation of passage ``n`` (``hits[n-1]``), quoting the document's original text."""
+    chunk = hits[n - 1].chunk
+    doc = documents.get(chunk.doc_id)
+    quote = doc.text[chunk.start : chunk.end] if doc else chunk.text
+    return Citation(marker=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, source=chunk.source,
+                    start=chunk.start, end=chunk.end, quote=quote, added=added)
+
+
+def cite_passages(
+    answer: str, markers: Sequence[int], hits: Sequence[Hit], documents: dict[str, Document]
+) -> tuple[str, tuple[Citation, ...]]:
+    """``answer`` with ``markers`` appended and their citations (marked ``added``): for a
+    grounded answer the model left without any marker that survived ``verify``."""
+    kept = [n for n in dict.fromkeys(markers) if 1 <= n <= len(hits)]
+    text = answer.rstrip() + "".join(f"[{n}]" for n in kept)
+    return text, tuple(_citation(n, hits, documents, True) for n in kept)

@@ -17,7 +17,9 @@ model read:
   (the same measure a year earlier) is not an answer (``year_mismatch``);
 - beside a figure, the answer must not restate a measure of the question the
   evidence lacks (授权量 when the evidence gives the 申请量: ``restated_gaps``);
-- a how-many question needs an amount in the answer (``lacks_amount``).
+- a how-many question needs an amount in the answer (``lacks_amount``);
+- the evidence lines holding the answer must be about the question: enough of
+  its Chinese key terms and all its Latin names or codes (``support``).
 
 An answer that fails becomes a refusal (its ``Answer.hits`` still show what
 was found): an invented figure is worse than no answer.
@@ -27,73 +29,41 @@ from __future__ import annotations
 
 import re
 
-from ..ingest.normalize import convert, has_cjk
-from ..search.lexical import STOPWORDS, search_tokens, word_tokens
-from .cite import MARKER, fact_form, facts
+from ..ingest.normalize import has_cjk
+from .cite import MARKER, facts
 from .evidence import QuestionKind, question_kind
+from .forms import (
+    CJK_OR_WORD,
+    ENGLISH_FILLER,
+    NUMBER_UNIT,
+    as_chinese,
+    compare_form,
+    content_words,
+    has_number,
+    in_source,
+    source_form,
+    supported,
+)
+from .support import MIN_SUBJECT_COVERAGE, missing_identifiers, subject_coverage
 
-# A comparison unit: a number with the character after it (4个 is not the 4 of 4月), a
-# Chinese character, or an English word.
-_CJK_OR_WORD = re.compile(r"\d+(?:\.\d+)?[\u3400-\u9fff]?|[\u3400-\u9fff]|[a-z0-9]+")
-# A number with the unit character written right after it (16家, 6月, 100亿).
-_NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|[\u3400-\u9fff])?")
 # Share of a Chinese answer's new content words that the evidence must contain.
 MIN_NEW_WORDING_SUPPORT = 0.5
 # Answers adding fewer new content words than this are judged on their facts alone.
 MIN_NEW_WORDS = 1
 
 
-def _norm(text: str) -> str:
-    return fact_form(MARKER.sub("", text))
-
-
-def _source(evidence: str) -> str:
-    """``evidence`` as answers are held against it: the search form, then the
-    character-only simplified form. The search form also rewrites Taiwan
-    phrasing (高階 → 高端) that an answer converted character by character
-    keeps (高阶), so both forms are searched."""
-    return _norm(evidence) + "\n" + _norm(convert(evidence, "t2s"))
-
-
-def _has_number(token: str, text: str) -> bool:
-    """``token`` (a number with its unit) occurs in ``text`` as a whole number (3家 is not in 13家)."""
-    return re.search(rf"(?<![\d.]){re.escape(token)}", text) is not None
-
-
-_CHINESE_DIGITS = "零一二三四五六七八九"
-MAX_CHINESE_NUMERAL = 99  # the model writes 10项 for the source's 十项; larger counts stay in digits
-
-
-def _as_chinese(token: str) -> str:
-    """``token`` with a leading whole number up to ``MAX_CHINESE_NUMERAL`` written in
-    Chinese numerals (``10项`` → ``十项``, ``25`` → ``二十五``); else ``token`` itself."""
-    m = re.match(r"\d+(?!\.\d)", token)
-    if m is None or int(m.group(0)) > MAX_CHINESE_NUMERAL or int(m.group(0)) == 0:
-        return token
-    tens, ones = divmod(int(m.group(0)), 10)
-    numeral = ((_CHINESE_DIGITS[tens] if tens > 1 else "") + "十" if tens else "") + (
-        _CHINESE_DIGITS[ones] if ones else "")
-    return numeral + token[m.end():]
-
-
-def _in_source(token: str, source: str) -> bool:
-    """A number with its unit occurs in ``source``, in digits or Chinese numerals."""
-    chinese = _as_chinese(token)
-    return _has_number(token, source) or (chinese != token and chinese in source)
-
-
 def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
     """Facts of ``answer`` (not given by the question) that ``evidence`` lacks."""
-    body, asked, source = _norm(answer), _norm(question), _source(evidence)
+    body, asked, source = compare_form(answer), compare_form(question), source_form(evidence)
     missing = [f for f in (x.lower() for x in facts(MARKER.sub("", answer)))
-               if f not in asked and f not in source and _as_chinese(f) not in source]
-    for m in _NUMBER_UNIT.finditer(body):
+               if f not in asked and f not in source and as_chinese(f) not in source]
+    for m in NUMBER_UNIT.finditer(body):
         token = m.group(0)
-        if not _has_number(token, asked) and not _in_source(token, source) and token not in missing:
+        if not has_number(token, asked) and not in_source(token, source) and token not in missing:
             missing.append(token)
     for word in _ENGLISH_NUMBER_WORD.findall(body):
         value = NUMBER_WORDS[word]
-        if not _has_number(str(value), asked) and word not in asked and not _written(value, source):
+        if not has_number(str(value), asked) and word not in asked and not _written(value, source):
             missing.append(word)
     return missing
 
@@ -113,7 +83,7 @@ _CHINESE_NUMERALS: dict[int, tuple[str, ...]] = {
 
 def _written(value: int, source: str) -> bool:
     """Whether ``source`` writes ``value`` in digits or in Chinese numerals."""
-    return _has_number(str(value), source) or any(c in source for c in _CHINESE_NUMERALS[value])
+    return has_number(str(value), source) or any(c in source for c in _CHINESE_NUMERALS[value])
 
 
 # A year named by a question (2024年, "in 2024").
@@ -141,12 +111,12 @@ def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
     """
     if question_kind(question) is QuestionKind.OTHER:
         return []
-    asked, body, source = _norm(question), _norm(answer), _source(evidence)
-    if not any(not _has_number(f, asked) for f in _FIGURE.findall(body)):
+    asked, body, source = compare_form(question), compare_form(answer), source_form(evidence)
+    if not any(not has_number(f, asked) for f in _FIGURE.findall(body)):
         return []
-    restated = {w for w in _content_words(body) if w in asked and len(w) >= MIN_MEASURE_CHARS
+    restated = {w for w in content_words(body) if w in asked and len(w) >= MIN_MEASURE_CHARS
                 and w not in SOURCE_WORDS}
-    return sorted(w for w in restated if not _supported(w, source))
+    return sorted(w for w in restated if not supported(w, source))
 
 
 def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
@@ -163,14 +133,14 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
     years = set(_YEAR.findall(question))
     if not years:
         return []
-    asked = _norm(question)
-    figures = {f for f in _FIGURE.findall(_norm(answer)) if f not in years and not _has_number(f, asked)}
+    asked = compare_form(question)
+    figures = {f for f in _FIGURE.findall(compare_form(answer)) if f not in years and not has_number(f, asked)}
     if not figures:
         return []
-    lines = [_source(line) for line in evidence.splitlines() if line.strip()]
+    lines = [source_form(line) for line in evidence.splitlines() if line.strip()]
     missing: set[str] = set()
     for figure in figures:
-        holding = [line for line in lines if _has_number(figure, line)]
+        holding = [line for line in lines if has_number(figure, line)]
         if holding and not any(all(y in line for y in years) for line in holding):
             missing |= {y for y in years if not any(y in line for line in holding)}
     return sorted(missing)
@@ -178,8 +148,6 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
 
 # A sentence that only talks about the sources ("根据资料[2]和[3]的信息。"): no content.
 _META = re.compile(r"(?:^|(?<=[。.!?！？]))\s*(?:根据|依据|参考|参见|详见|见)(?:以上|上述)?资料[^。.!?！？]{0,20}[。.!?！？]?\s*$")
-# Words an answer adds around its content that no passage needs to contain.
-FILLER_WORDS = frozenset("根据 依据 资料 文中 报道 提到 提及 介绍 显示 指出 表示 称 据 约 为 是 在 了 的 和 与 及 由 被 已 于 其 该 这 那 有 个 其中 分别 以及 包括 主要 首次".split())
 
 
 def drop_meta(answer: str) -> str:
@@ -187,23 +155,6 @@ def drop_meta(answer: str) -> str:
     return _META.sub("", answer).strip()
 
 
-def _content_words(text: str) -> set[str]:
-    """Chinese words (2+ characters) of normalised ``text`` that carry content."""
-    return {w for w in word_tokens(text) if has_cjk(w) and len(w) >= 2 and w not in FILLER_WORDS
-            and w not in STOPWORDS}
-
-
-# One-character verbs jieba glues to the name after them (叫泽鹿: "is called 泽鹿").
-GLUED_VERBS = frozenset("叫是为称名在有")
-
-
-def _supported(word: str, source: str) -> bool:
-    """``word`` occurs in ``source``, or every sub-word of a long word does
-    (广西信息中心 supports 广西壮族自治区信息中心 only if 壮族 … occur too)."""
-    if word in source or (len(word) > 2 and word[0] in GLUED_VERBS and word[1:] in source):
-        return True
-    parts = [p for p in search_tokens(word) if len(p) >= 2 and p != word]
-    return bool(parts) and all(p in source for p in parts)
 
 
 def new_wording_support(answer: str, question: str, evidence: str) -> float | None:
@@ -212,17 +163,13 @@ def new_wording_support(answer: str, question: str, evidence: str) -> float | No
     ``None`` when the answer adds fewer than ``MIN_NEW_WORDS`` such words (its
     numbers and names are still checked by :func:`unsupported_facts`).
     """
-    asked, source = _norm(question), _source(evidence)
-    new = {w for w in _content_words(_norm(answer)) if w not in asked}
+    asked, source = compare_form(question), source_form(evidence)
+    new = {w for w in content_words(compare_form(answer)) if w not in asked}
     if len(new) < MIN_NEW_WORDS:
         return None
-    return sum(1 for w in new if _supported(w, source)) / len(new)
+    return sum(1 for w in new if supported(w, source)) / len(new)
 
 
-# English words an answer may add around a restated question without saying anything.
-ENGLISH_FILLER = frozenset(
-    "a an the is are was were be been it its this that these those of in on at by to for with "
-    "and or as has have had does did do there their they which who what see figure according".split())
 # A pointer to a figure or table of the source ("(see Figure 3)", "（见图3）"): no content.
 _FIGURE_POINTER = re.compile(r"[(（]\s*(?:see\s+(?:figure|fig\.|table)|见[图表])\s*\d+\s*[)）]", re.I)
 
@@ -244,9 +191,9 @@ def adds_nothing(answer: str, question: str) -> bool:
     (English words compared in their bare forms, filler words and figure pointers
     ignored: "Guangxi AI College uses a mentoring system" answers no "What
     mentoring system does Guangxi AI College use?")."""
-    units = [u for u in _CJK_OR_WORD.findall(_norm(_FIGURE_POINTER.sub("", answer)))
+    units = [u for u in CJK_OR_WORD.findall(compare_form(_FIGURE_POINTER.sub("", answer)))
              if u not in ENGLISH_FILLER]
-    asked = {f for u in _CJK_OR_WORD.findall(_norm(question)) for f in _forms(u)}
+    asked = {f for u in CJK_OR_WORD.findall(compare_form(question)) for f in _forms(u)}
     return bool(units) and all(_forms(u) & asked for u in units)
 
 
@@ -265,8 +212,8 @@ def lacks_amount(answer: str, question: str) -> bool:
     no 2024年一季度…多少: its 2024 and 一 are the question's)."""
     if not _ASKS_AMOUNT.search(question):
         return False
-    asked = set(_CJK_OR_WORD.findall(_norm(question)))
-    new = [u for u in _CJK_OR_WORD.findall(_norm(answer)) if u not in asked]
+    asked = set(CJK_OR_WORD.findall(compare_form(question)))
+    new = [u for u in CJK_OR_WORD.findall(compare_form(answer)) if u not in asked]
     return not any(_AMOUNT.fullmatch(u) or u[0].isdigit() for u in new)
 
 
@@ -277,8 +224,12 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or year_mismatch(answer, question, evidence)
             or restated_gaps(answer, question, evidence)):
         return False
+    if missing_identifiers(answer, question, evidence):
+        return False
+    subject = subject_coverage(answer, question, evidence)
+    if subject is not None and subject < MIN_SUBJECT_COVERAGE:
+        return False
     if has_cjk(answer) and has_cjk(evidence):
         share = new_wording_support(answer, question, evidence)
         return share is None or share >= MIN_NEW_WORDING_SUPPORT
     return True
-

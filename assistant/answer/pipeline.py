@@ -24,11 +24,12 @@ from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
 from ..types import Answer, Citation, Document, Generator, Hit
 from .answerability import TERMS_SCALE, Calibration, Signals
-from .cite import verify
+from .cite import cite_passages, verify
 from .evidence import Evidence, select_evidence, source_span
 from .ground import drop_meta, is_grounded
 from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
 from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal
+from .support import complete_figures, supporting_passages
 
 
 def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Prompts]) -> str | None:
@@ -41,6 +42,12 @@ def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Promp
     if is_refusal(cleaned, prompts) or not is_grounded(judged, question, evidence):
         return None
     return cleaned
+
+
+def present(answer: str, question: str, evidence: str) -> str:
+    """A checked answer as the user sees it: each figure written as the ``evidence``
+    writes it (unit, bounding word), then in the question's script and language."""
+    return localize_answer(complete_figures(answer, question, evidence), question, evidence)
 
 
 def _narrow(citation: Citation, evidence: Evidence, documents: dict[str, Document]) -> Citation:
@@ -124,8 +131,11 @@ class Answerer:
         else:
             assert checked is not None  # refused otherwise
             text, citations = verify(checked, evidence.hits, documents)
+            if not citations:  # grounded, so the evidence holds it: name the passages that do
+                text, citations = cite_passages(
+                    text, supporting_passages(text, question, shown), evidence.hits, documents)
             citations = tuple(_narrow(c, evidence, documents) for c in citations)
-            text = localize_answer(text, question, shown)
+            text = present(text, question, shown)
         total = time.perf_counter() - t0
         yield Answer(
             question=question, text=text, citations=citations, hits=evidence.hits, refused=refused,

@@ -18,8 +18,7 @@ from typing import Any
 
 from ..answer.answerability import SIGNAL_DEFAULTS, SIGNALS, Calibration, Signals
 from ..answer.cite import MARKER
-from ..answer.language import localize_answer
-from ..answer.pipeline import check_answer
+from ..answer.pipeline import check_answer, present
 from ..answer.prompting import ANSWER_LANGUAGES, Prompts
 from ..ingest.normalize import detect_language
 from ..settings import Settings
@@ -66,7 +65,7 @@ def checked_answer(row: Row, prompts: Sequence[Prompts]) -> str | None:
                            str(row.get("evidence_text", "")), prompts)
     if cleaned is None:
         return None
-    return localize_answer(MARKER.sub("", cleaned), str(row["question"]), str(row.get("evidence_text", "")))
+    return present(MARKER.sub("", cleaned), str(row["question"]), str(row.get("evidence_text", "")))
 
 
 def outcome(row: Row, answer: str | None, refuse: bool) -> tuple[bool, bool]:

@@ -1,0 +1,94 @@
+"""How answers and evidence are compared: one normal form for both, and the
+helpers every answer check uses to find a number, a word or a name in the evidence.
+
+- ``compare_form``: normalised, lower-cased, thousands separators and citation
+  markers removed;
+- ``source_form``: evidence in that form, plus its character-only simplified
+  form (traditional evidence is matched by either conversion);
+- numbers keep the unit character written after them (``4个`` is not the ``4``
+  of ``4月``) and small counts match Chinese numerals (``10项`` ↔ ``十项``);
+- Chinese content words are jieba words without filler (``根据``, ``的``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..ingest.normalize import convert, has_cjk
+from ..search.lexical import STOPWORDS, search_tokens, word_tokens
+from .cite import MARKER, fact_form
+
+# A comparison unit: a number with the character after it (4个 is not the 4 of 4月), a
+# Chinese character, or an English word.
+CJK_OR_WORD = re.compile(r"\d+(?:\.\d+)?[\u3400-\u9fff]?|[\u3400-\u9fff]|[a-z0-9]+")
+# A number with the unit character written right after it (16家, 6月, 100亿).
+NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|[\u3400-\u9fff])?")
+
+
+def compare_form(text: str) -> str:
+    return fact_form(MARKER.sub("", text))
+
+
+def source_form(evidence: str) -> str:
+    """``evidence`` as answers are held against it: the search form, then the
+    character-only simplified form. The search form also rewrites Taiwan
+    phrasing (高階 → 高端) that an answer converted character by character
+    keeps (高阶), so both forms are searched."""
+    return compare_form(evidence) + "\n" + compare_form(convert(evidence, "t2s"))
+
+
+def has_number(token: str, text: str) -> bool:
+    """``token`` (a number with its unit) occurs in ``text`` as a whole number (3家 is not in 13家)."""
+    return re.search(rf"(?<![\d.]){re.escape(token)}", text) is not None
+
+
+_CHINESE_DIGITS = "零一二三四五六七八九"
+MAX_CHINESE_NUMERAL = 99  # the model writes 10项 for the source's 十项; larger counts stay in digits
+
+
+def as_chinese(token: str) -> str:
+    """``token`` with a leading whole number up to ``MAX_CHINESE_NUMERAL`` written in
+    Chinese numerals (``10项`` → ``十项``, ``25`` → ``二十五``); else ``token`` itself."""
+    m = re.match(r"\d+(?!\.\d)", token)
+    if m is None or int(m.group(0)) > MAX_CHINESE_NUMERAL or int(m.group(0)) == 0:
+        return token
+    tens, ones = divmod(int(m.group(0)), 10)
+    numeral = ((_CHINESE_DIGITS[tens] if tens > 1 else "") + "十" if tens else "") + (
+        _CHINESE_DIGITS[ones] if ones else "")
+    return numeral + token[m.end():]
+
+
+def in_source(token: str, source: str) -> bool:
+    """A number with its unit occurs in ``source``, in digits or Chinese numerals."""
+    chinese = as_chinese(token)
+    return has_number(token, source) or (chinese != token and chinese in source)
+
+
+
+# Words an answer adds around its content that no passage needs to contain.
+FILLER_WORDS = frozenset("根据 依据 资料 文中 报道 提到 提及 介绍 显示 指出 表示 称 据 约 为 是 在 了 的 和 与 及 由 被 已 于 其 该 这 那 有 个 其中 分别 以及 包括 主要 首次".split())
+
+
+def content_words(text: str) -> set[str]:
+    """Chinese words (2+ characters) of normalised ``text`` that carry content."""
+    return {w for w in word_tokens(text) if has_cjk(w) and len(w) >= 2 and w not in FILLER_WORDS
+            and w not in STOPWORDS}
+
+
+# One-character verbs jieba glues to the name after them (叫泽鹿: "is called 泽鹿").
+GLUED_VERBS = frozenset("叫是为称名在有")
+
+
+def supported(word: str, source: str) -> bool:
+    """``word`` occurs in ``source``, or every sub-word of a long word does
+    (广西信息中心 supports 广西壮族自治区信息中心 only if 壮族 … occur too)."""
+    if word in source or (len(word) > 2 and word[0] in GLUED_VERBS and word[1:] in source):
+        return True
+    parts = [p for p in search_tokens(word) if len(p) >= 2 and p != word]
+    return bool(parts) and all(p in source for p in parts)
+
+
+# English words an answer may add around a restated question without saying anything.
+ENGLISH_FILLER = frozenset(
+    "a an the is are was were be been it its this that these those of in on at by to for with "
+    "and or as has have had does did do there their they which who what see figure according".split())
