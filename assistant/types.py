@@ -117,6 +117,17 @@ class Answer:
     signals: dict[str, float] = field(default_factory=dict)
     # The numbered evidence block the model read (sentences of ``hits``).
     evidence: str = ""
+    # Lines ending ``text`` where the evidence disagrees: another line's figure for the
+    # same measure, cited (assistant.answer.conflict). Not part of the answer itself.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def main_text(self) -> str:
+        """``text`` without its ``notes``: the answer itself, as scored."""
+        text = self.text
+        for note in self.notes:
+            text = text.replace(note, "")
+        return text.strip()
 
 
 @runtime_checkable

@@ -167,4 +167,11 @@ def cite_passages(
     grounded answer the model left without any marker that survived ``verify``."""
     kept = [n for n in dict.fromkeys(markers) if 1 <= n <= len(hits)]
     text = answer.rstrip() + "".join(f"[{n}]" for n in kept)
-    return text, tuple(_citation(n, hits, documents, True) for n in kept)
+    return text, citations_for(kept, hits, documents)
+
+
+def citations_for(
+    markers: Sequence[int], hits: Sequence[Hit], documents: dict[str, Document]
+) -> tuple[Citation, ...]:
+    """Citations (marked ``added``) of passages ``markers``, ignoring numbers out of range."""
+    return tuple(_citation(n, hits, documents, True) for n in dict.fromkeys(markers) if 1 <= n <= len(hits))

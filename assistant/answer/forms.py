@@ -21,6 +21,14 @@ from .cite import MARKER, fact_form
 # A comparison unit: a number with the character after it (4个 is not the 4 of 4月), a
 # Chinese character, or an English word.
 CJK_OR_WORD = re.compile(r"\d+(?:\.\d+)?[\u3400-\u9fff]?|[\u3400-\u9fff]|[a-z0-9]+")
+# Measure words written after a figure, longest first (平方公里 before 公里 before 米).
+MEASURE_WORDS = (
+    "平方公里", "平方米", "公顷", "公里", "千米", "厘米", "毫米", "米", "公斤", "千克", "克", "吨", "美元", "元",
+    "个", "家", "项", "名", "人次", "人", "次", "年", "月", "日", "天", "小时", "分钟", "秒", "座", "所", "件",
+    "份", "条", "种", "位", "倍", "届", "场", "部", "本", "首", "只", "台", "辆", "架", "艘", "张", "篇", "户",
+    "亩", "岁")
+# A year named by a question (2024年, "in 2024").
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # A number with the unit character written right after it (16家, 6月, 100亿).
 NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|[\u3400-\u9fff])?")
 

@@ -36,6 +36,7 @@ from .forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
     NUMBER_UNIT,
+    YEAR,
     as_chinese,
     compare_form,
     content_words,
@@ -86,8 +87,6 @@ def _written(value: int, source: str) -> bool:
     return has_number(str(value), source) or any(c in source for c in _CHINESE_NUMERALS[value])
 
 
-# A year named by a question (2024年, "in 2024").
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # A figure of an answer: any number, decimals included.
 _FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 
@@ -130,7 +129,7 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
     the question. Answers without a new figure, and questions without a year,
     pass.
     """
-    years = set(_YEAR.findall(question))
+    years = set(YEAR.findall(question))
     if not years:
         return []
     asked = compare_form(question)

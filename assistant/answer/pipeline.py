@@ -8,8 +8,10 @@
    without generating.
 3. Otherwise the model answers over the same prompt (KV state reused), the
    refusal sentence's first token forbidden as its start; the answer must be grounded in the evidence (``ground``), its citations are
-   verified (``cite``), and it is put into the question's script and language
-   by code (``language``).
+   verified (``cite``; an answer left without a marker cites the lines that
+   hold it), and it is put into the question's script and language by code
+   (``language``). Where another evidence line gives a different figure for
+   the same measure, a cited note says so (``conflict``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
 from ..types import Answer, Citation, Document, Generator, Hit
 from .answerability import TERMS_SCALE, Calibration, Signals
-from .cite import cite_passages, verify
+from .cite import citations_for, cite_passages, verify
+from .conflict import candidates, rival_figures, rival_notes
 from .evidence import Evidence, select_evidence, source_span
 from .ground import drop_meta, is_grounded
 from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
@@ -123,6 +126,7 @@ class Answerer:
         if not refused and checked is None:
             refused, confidence = True, 0.0
         citations: tuple[Citation, ...] = ()
+        notes: tuple[str, ...] = ()
         if refused:
             text = prompts.refusal
             if first is None:
@@ -134,8 +138,15 @@ class Answerer:
             if not citations:  # grounded, so the evidence holds it: name the passages that do
                 text, citations = cite_passages(
                     text, supporting_passages(text, question, shown), evidence.hits, documents)
-            citations = tuple(_narrow(c, evidence, documents) for c in citations)
+            rivals = rival_figures(text, question, shown,
+                                   {n: h.chunk.doc_id for n, h in enumerate(evidence.hits, 1)},
+                                   candidates(evidence.hits))
+            cited = {c.marker for c in citations}
+            citations = tuple(_narrow(c, evidence, documents) for c in (*citations, *citations_for(
+                [r.passage for r in rivals if r.passage not in cited], evidence.hits, documents)))
             text = present(text, question, shown)
+            notes = tuple(to_script(n, script) if lang == "zh" else n for n in rival_notes(rivals, lang))
+            text = "\n".join((text, *notes))
         total = time.perf_counter() - t0
         yield Answer(
             question=question, text=text, citations=citations, hits=evidence.hits, refused=refused,
@@ -145,5 +156,5 @@ class Answerer:
             completion_tokens=int(usage.get("completion_tokens", 0)) if pieces else 0,
             raw_text=raw, confidence=round(confidence, 4),
             signals=signals.as_dict() if signals else {},
-            evidence=shown,
+            evidence=shown, notes=notes,
         )

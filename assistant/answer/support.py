@@ -24,6 +24,7 @@ from .cite import MARKER, facts
 from .forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
+    MEASURE_WORDS,
     NUMBER_UNIT,
     compare_form,
     content_words,
@@ -38,8 +39,8 @@ from .language import ENGLISH, question_script
 _EVIDENCE_LINE = re.compile(r"^\[(\d{1,2})\]\s*(.*)$")
 
 
-def _evidence_lines(evidence: str) -> dict[int, str]:
-    """Passage number → its line of the evidence block, in ``source_form`` form."""
+def evidence_lines(evidence: str) -> dict[int, str]:
+    """Passage number → its line of the evidence block, in ``source_form``."""
     lines: dict[int, str] = {}
     for line in evidence.splitlines():
         m = _EVIDENCE_LINE.match(line.strip())
@@ -76,7 +77,7 @@ def supporting_passages(answer: str, question: str, evidence: str) -> list[int]:
     joins facts of two documents in one sentence; this names its sources anyway.
     Empty when no passage holds any of it.
     """
-    lines = _evidence_lines(evidence)
+    lines = evidence_lines(evidence)
     # An answer whose only new content is single characters (在“边”, 耘眼 as 耘/眼) is
     # attributed by those characters.
     open_claims = _claims(answer, question) or {
@@ -113,12 +114,19 @@ def subject_coverage(answer: str, question: str, evidence: str) -> float | None:
     holding = _holding(answer, question, evidence)
     if not terms or not has_cjk(holding):
         return None
-    return sum(w for t, w in terms.items() if supported(t, holding)) / sum(terms.values())
+    return term_share(terms, holding)
+
+
+def term_share(terms: dict[str, float], source: str) -> float:
+    """Weighted share of key ``terms`` that ``source`` (``source_form``) holds, each
+    word or all its sub-words (``supported``); 0.0 with no terms."""
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if supported(t, source)) / total if total else 0.0
 
 
 def _holding(answer: str, question: str, evidence: str) -> str:
     """The evidence lines (``source_form`` form) that hold the answer."""
-    lines = _evidence_lines(evidence)
+    lines = evidence_lines(evidence)
     return "\n".join(lines[n] for n in supporting_passages(answer, question, evidence))
 
 
@@ -146,9 +154,7 @@ ENGLISH_QUALIFIERS = {"超过": "more than", "超": "more than", "逾": "more th
                       "余": "more than", "大约": "about", "约": "about", "将近": "nearly", "近": "nearly"}
 _ENGLISH_BOUND = re.compile(r"(?:more than|over|about|around|approximately|nearly|almost|some|roughly)\s*$", re.I)
 # A unit written after a figure: an approximation mark, a scale, then a measure word or %.
-_UNIT = re.compile(
-    r"([多余]?)([万亿千百]*(?:平方公里|平方米|公顷|公里|千米|厘米|毫米|米|公斤|千克|克|吨|美元|元|个|家|项|名|"
-    r"人次|人|次|年|月|日|天|小时|分钟|秒|座|所|件|份|条|种|位|倍|届|场|部|本|首|只|台|辆|架|艘|张|篇|户|亩|岁|%)?)")
+_UNIT = re.compile(rf"([多余]?)([万亿千百]*(?:{'|'.join(MEASURE_WORDS)}|%)?)")
 _BARE_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 
 

@@ -144,7 +144,7 @@ def evaluate_item(bot: Assistant, item: GoldItem, retrieval_only: bool = False) 
         "type": item.type,
         "answerable": item.answerable, "gold_answers": list(item.answers),
         "gold_docs": list(item.docs), "evidence": item.evidence,
-        "answer": "", "refused": False, "confidence": None, "citations": [],
+        "answer": "", "notes": [], "refused": False, "confidence": None, "citations": [],
         "retrieved": [],
         "timings": {}, "prompt_tokens": 0, "completion_tokens": 0, "peak_rss_mb": 0.0, "error": None,
     }
@@ -154,7 +154,9 @@ def evaluate_item(bot: Assistant, item: GoldItem, retrieval_only: bool = False) 
             answer = bot.ask(item.question)
             by_id = {h.chunk.chunk_id: h.chunk for h in answer.hits}
             row.update(
-                answer=answer.text, refused=answer.refused, confidence=answer.confidence,
+                # Scored without the notes on disagreeing evidence (they are not the answer).
+                answer=answer.main_text, notes=list(answer.notes),
+                refused=answer.refused, confidence=answer.confidence,
                 signals=answer.signals, evidence_text=answer.evidence, raw_answer=answer.raw_text,
                 timings=answer.timings,
                 prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
