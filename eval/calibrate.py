@@ -64,8 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=CALIBRATION_PATH)
     ap.add_argument("--signals", default=",".join(SIGNALS),
                     help=f"comma-separated signals to fit on (default all: {','.join(SIGNALS)})")
-    ap.add_argument("--signals", default=",".join(SIGNALS),
-                    help=f"comma-separated signals to fit on (default all: {','.join(SIGNALS)})")
     args = ap.parse_args(argv)
     prompts = load_prompts()
     rows, generators = [], set()
