@@ -19,10 +19,10 @@ from .answer.answerability import Calibration
 from .answer.converse import QueryPreparer
 from .answer.generate import load_generator
 from .answer.pipeline import Answerer
-from .answer.prompting import AnswerLanguage, Prompts
+from .answer.prompting import AnswerLanguage, Prompts, answer_language
 from .errors import InputError
 from .ingest.load import Skipped, load_paths
-from .ingest.normalize import detect_language, has_cjk
+from .ingest.normalize import has_cjk
 from .search.embed import load_embedder
 from .search.index import Index, open_index, open_or_build
 from .search.retrieve import Retriever, SearchMode
@@ -259,7 +259,7 @@ class Assistant:
         q = self._check_question(question)
         retriever = self.retriever
         index = retriever.index  # a rebuild may swap self._index while this answer streams
-        lang: AnswerLanguage = s.language if s.language != "auto" else detect_language(q)
+        lang: AnswerLanguage = s.language if s.language != "auto" else answer_language(q)
         phrasings = self.phrasings(q)
         hits = retriever.search(phrasings, s.top_k, settings=s)
         t_retrieve = time.perf_counter() - t0

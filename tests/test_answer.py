@@ -21,6 +21,7 @@ from assistant.answer.ground import (
     unsupported_facts,
     year_mismatch,
 )
+from assistant.answer.prompting import answer_language
 from assistant.answer.support import (
     MIN_SUBJECT_COVERAGE,
     complete_figures,
@@ -335,3 +336,14 @@ def test_figures_are_written_as_the_evidence_writes_them() -> None:
     assert complete_figures("over 100", "How many policy documents?", ev) == "over 100"
     assert complete_figures("100份", "出台了多少份？", ev) == "100多份"
     assert complete_figures("100", "出台了多少份？", ev) == "100多份"
+
+
+def test_an_english_question_naming_chinese_terms_is_answered_in_english(tmp_path: Path) -> None:
+    question = "How many ASEAN companies moved into the Nan-A Center (南A中心) first?"
+    assert answer_language(question) == "en"
+    assert answer_language("南A中心首批有多少家企业？") == "zh"
+    gen = EchoGenerator()
+    bot = _bot(tmp_path, gen)
+    bot.ask(question)
+    english = bot.prompts("en").system
+    assert any(call[0]["content"] == english for call in gen.calls if len(call) == 2)

@@ -16,9 +16,16 @@ from typing import Literal
 
 from ..ingest.normalize import normalize
 from .cite import MARKER
+from .language import ENGLISH, question_script
 
 AnswerLanguage = Literal["zh", "en"]
 ANSWER_LANGUAGES: tuple[AnswerLanguage, ...] = ("zh", "en")
+
+
+def answer_language(question: str) -> AnswerLanguage:
+    """The language to answer ``question`` in: English for an English question, also
+    one that names Chinese terms in brackets or quotes (``question_script``)."""
+    return "en" if question_script(question) == ENGLISH else "zh"
 
 # Phrasings the models use when the passages lack the answer (besides the exact
 # refusal sentence the prompt asks for). Checked on the first sentence only, so

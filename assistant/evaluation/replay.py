@@ -19,8 +19,7 @@ from typing import Any
 from ..answer.answerability import SIGNAL_DEFAULTS, SIGNALS, Calibration, Signals
 from ..answer.cite import MARKER
 from ..answer.pipeline import check_answer, present
-from ..answer.prompting import ANSWER_LANGUAGES, Prompts
-from ..ingest.normalize import detect_language
+from ..answer.prompting import ANSWER_LANGUAGES, Prompts, answer_language
 from ..settings import Settings
 from .metrics import answer_correct
 
@@ -47,7 +46,7 @@ def row_signals(row: Row) -> Signals | None:
     sig = dict(row.get("signals") or {})
     if not sig:
         return None
-    sig.setdefault("english", 1.0 if detect_language(str(row["question"])) == "en" else 0.0)
+    sig.setdefault("english", 1.0 if answer_language(str(row["question"])) == "en" else 0.0)
     return Signals(**{k: float(sig.get(k, SIGNAL_DEFAULTS.get(k, 0.0))) for k in SIGNALS})
 
 

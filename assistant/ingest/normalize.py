@@ -95,8 +95,3 @@ def bigrams(text: str, kind: BigramKind = "all") -> set[str]:
 def has_cjk(text: str) -> bool:
     """True if ``text`` contains any CJK ideograph."""
     return _CJK.search(text) is not None
-
-
-def detect_language(text: str) -> Literal["zh", "en"]:
-    """``zh`` when the text contains CJK ideographs, else ``en``."""
-    return "zh" if has_cjk(text) else "en"

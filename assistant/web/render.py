@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 
 from ..answer.cite import MARKER, parse_markers
 from ..answer.language import question_script, to_script
-from ..ingest.normalize import bigrams, detect_language
+from ..answer.prompting import answer_language
+from ..ingest.normalize import bigrams
 from ..types import Answer, Citation, Document, Hit
 from .chat import ChatUpdate
 from .i18n import t
@@ -104,7 +105,7 @@ def answer_message(answer: Answer, turn: int, lang: str) -> str:
     question's language and script (an English question gets an English refusal in
     the Chinese UI, a traditional one a traditional refusal), not the UI's."""
     if answer.refused:
-        said = t(detect_language(answer.question), "refused")
+        said = t(answer_language(answer.question), "refused")
         return icon("⚠") + html.escape(to_script(said, question_script(answer.question)))
     names = {c.marker: _file_name(c.source) for c in answer.citations}
     return link_citations(answer.text, turn, numbering(answer), names, lang)
