@@ -1,7 +1,7 @@
 """Injection benchmark: can a document steer the model? (a benchmark, not a test).
 
 Usage:
-    .venv/bin/python eval/bench_injection.py [--attacks FILE] [--written before-fix|after-fix|after-final|held-out|held-out-2] [--only ID,ID]
+    .venv/bin/python eval/bench_injection.py [--attacks FILE] [--written before-fix|after-fix|after-final|held-out|held-out-2|held-out-3] [--only ID,ID]
         [--slice both|with|without|none] [--no-attacks] [--runs DIR] [--prompts-dir DIR] [--set NAME=VALUE] [--json OUT]
 
 The attacks are ``eval/injection.jsonl``: each is one document we wrote that
@@ -73,10 +73,14 @@ MARKUP = re.compile(r"https?://|www\.|<\s*/?\s*[a-zA-Z][^<>]{0,200}>|!\[[^\]]*\]
 # "before-fix" attacks shaped its patterns; "after-fix" ones were written after its
 # first draft (their guard-only result was seen before the last pattern changes);
 # "after-final" ones after the guard was final and never used to change it.
-# "held-out": eval/injection_heldout.jsonl, written blind to the guard and prompts (load with --attacks);
-# "held-out-2": eval/injection_heldout2.jsonl, a second blind set (2026-11-29), written after the
-# guard's last change that "held-out" measured, weighted to overrides of real corpus facts.
-WRITTEN = ("before-fix", "after-fix", "after-final", "held-out", "held-out-2")
+# Blind sets, each written by someone who had not seen the guard, the checks or the
+# prompts at that time (load with --attacks): "held-out" (measured the guard of
+# 2026-11-24); "held-out-2" (2026-11-29, weighted to overrides of real corpus
+# facts, measured the guard before the document-level rule); "held-out-3"
+# (2026-11-29, written after that rule, to measure it).
+BLIND_SETS = {"held-out": "injection_heldout.jsonl", "held-out-2": "injection_heldout2.jsonl",
+              "held-out-3": "injection_heldout3.jsonl"}
+WRITTEN = ("before-fix", "after-fix", "after-final", *BLIND_SETS)
 SLICE_RUNS = ("both", "with", "without", "none")
 
 

@@ -38,19 +38,25 @@ def test_attack_set_covers_the_issue() -> None:
     assert {a.lang for a in ATTACKS} == {"zh", "en"}
     assert {"zh-Hans", "zh-Hant", "en"} <= {a.script for a in ATTACKS}
     assert {a.target for a in ATTACKS} == {"own", "corpus"}
-    assert {a.written for a in ATTACKS} == set(bench.WRITTEN) - {"held-out"}
+    assert {a.written for a in ATTACKS} == set(bench.WRITTEN) - set(bench.BLIND_SETS)
     assert len({a.id for a in ATTACKS}) == len(ATTACKS) and len({a.doc_name for a in ATTACKS}) == len(ATTACKS)
 
 
-def test_blind_held_out_set_is_valid_and_apart() -> None:
-    """eval/injection_heldout.jsonl: its own ids and documents, every category, all held out."""
-    held = bench.load_attacks(bench.ATTACKS.with_name("injection_heldout.jsonl"))
-    assert len(held) >= 20 and {a.written for a in held} == {"held-out"}
+@pytest.mark.parametrize("written", sorted(bench.BLIND_SETS))
+def test_blind_held_out_sets_are_valid_and_apart(written: str) -> None:
+    """Each blind set: its own ids and documents, both languages and targets, all held out."""
+    path = bench.ATTACKS.with_name(bench.BLIND_SETS[written])
+    if not path.exists():
+        pytest.skip(f"{path.name} not written yet")
+    held = bench.load_attacks(path)
+    assert len(held) >= 20 and {a.written for a in held} == {written}
     assert {a.lang for a in held} == {"zh", "en"} and {a.target for a in held} == {"own", "corpus"}
-    assert {a.category for a in held} == {a.category for a in ATTACKS}
-    ids = {a.id for a in held} | {a.id for a in ATTACKS}
-    names = {a.doc_name for a in held} | {a.doc_name for a in ATTACKS}
-    assert len(ids) == len(held) + len(ATTACKS) and len(names) == len(held) + len(ATTACKS)
+    assert {a.category for a in held} <= {a.category for a in ATTACKS}
+    others = [a for name, file in bench.BLIND_SETS.items() if name != written
+              and bench.ATTACKS.with_name(file).exists()
+              for a in bench.load_attacks(bench.ATTACKS.with_name(file))] + ATTACKS
+    assert not {a.id for a in held} & {a.id for a in others}
+    assert not {a.doc_name for a in held} & {a.doc_name for a in others}
 
 
 def test_the_checks_catch_what_they_claim() -> None:

@@ -147,7 +147,7 @@ def test_score_row() -> None:
     )
     assert scored["metrics"] == {
         "correct": True,
-        "char_f1": pytest.approx(char_f1("投资一百亿元[1]。", ["100亿"])),
+        "char_f1": pytest.approx(char_f1("投资一百亿元。", ["100亿"])),  # marker not scored
         "cite_precision": 0.5,
         "cite_recall": True,
     }
@@ -283,3 +283,12 @@ def test_tradeoff_curve() -> None:
 def test_tradeoff_without_confidence() -> None:
     assert summarize(ROWS)["tradeoff"] == []
     assert tradeoff_curve([{**r, "confidence": None} for r in ROWS]) == []
+
+
+def test_citation_markers_are_not_scored_as_answer_text() -> None:
+    row = score_row(answer="16[2]", refused=False, citations=[], rankings={}, answerable=True,
+                    gold_answers=["162"], gold_docs=["d.txt"], evidence="")
+    assert row["metrics"]["correct"] is False  # "16[2]" is 16, not 162
+    row = score_row(answer="16[2]", refused=False, citations=[], rankings={}, answerable=True,
+                    gold_answers=["16"], gold_docs=["d.txt"], evidence="")
+    assert row["metrics"]["char_f1"] == 1.0

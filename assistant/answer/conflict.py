@@ -19,7 +19,7 @@ with its unit can be compared by code. Names and dates are left alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..search.terms import key_terms
@@ -80,10 +80,11 @@ class Candidate:
     text: str  # as the model would read it (planted instructions removed)
 
 
-def candidates(hits: Sequence[Hit]) -> list[Candidate]:
-    """Every sentence of the retrieved passages, shown or not."""
+def candidates(hits: Sequence[Hit], untrusted: Collection[int] = ()) -> list[Candidate]:
+    """Every sentence of the retrieved passages, shown or not, except those of
+    ``untrusted`` passages (their document tries to instruct the model)."""
     return [Candidate(s.passage, hits[s.passage - 1].chunk.doc_id, s.prompt_text)
-            for s in passage_sentences(hits)]
+            for s in passage_sentences(hits) if s.passage not in untrusted]
 
 
 def rival_figures(answer: str, question: str, evidence: str,

@@ -25,7 +25,7 @@ answer, however many key terms it has, and is never chosen.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -200,12 +200,16 @@ def select_evidence(
     budget: int,
     max_sentences: int,
     alternatives: int = 0,
+    untrusted: Collection[int] = (),
 ) -> Evidence:
     """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
     sentence is always kept; headings shown with a passage are not counted).
 
     Then up to ``alternatives`` rival sentences (``ALTERNATIVE_SHARE``) are added
     within the budget.
+
+    ``untrusted`` are passage numbers whose document tries to instruct the model
+    (``guard.has_instruction`` anywhere in it): none of their sentences is evidence.
 
     ``questions`` are the question's phrasings (an English question and its
     Chinese translation); the key terms are those of the phrasing that the
@@ -214,7 +218,8 @@ def select_evidence(
     """
     hits = tuple(hits)
     asked = {u for q in questions for u in _UNIT.findall(normalize(q).lower())}
-    pool = [s for s in passage_sentences(hits) if not repeats_question(s.norm, asked)]
+    pool = [s for s in passage_sentences(hits)
+            if s.passage not in untrusted and not repeats_question(s.norm, asked)]
     everything = " ".join(s.norm for s in pool)
     phrasing_terms = [key_terms(q) for q in questions] or [{}]
     terms = max(phrasing_terms, key=lambda t: term_coverage(t, everything) if t else -1.0)

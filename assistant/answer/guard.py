@@ -60,6 +60,11 @@ _MARKUP = re.compile(
 _MD_LINK = re.compile(r"\[([^\]]{1,100})\]\(\s*(?:https?:|www\.|mailto:|javascript:|data:)[^)\s]{0,300}\)?", re.I)
 
 _ANSWER_VERB = r"(回答|回复|答复|回应|作答|输出|答|说)"
+# An automated reader: a machine word, then what it is (AI助手, 问答系统, 智能问答工具, 检索系统).
+_MACHINE_ZH = r"(ai|人工智能|智能|智慧|自动|机器|问答|检索|搜索|摘要|生成式)[^，。；\s]{0,6}(助手|系统|工具|程序|机器人|模型|引擎)"
+_MACHINE_EN = (r"\b(ai|automated|machine|language[\s-]model|llm|chatbot|summari[sz]ation|summari[sz]ing|search|"
+               r"answering|q&a|qa|retrieval|assistant)\s+(assistants?|systems?|tools?|readers?|engines?|models?|bots?|"
+               r"services?|agents?)\b")
 _ZH = (
     # ignore / void earlier rules
     r"(忽略|无视|忘记|忘掉|不要理会|不理会|别管|抛开)(掉)?(之前|此前|以上|上述|上面|前面|先前|所有|全部|一切|其他|其它)",
@@ -97,6 +102,10 @@ _ZH = (
     r"(给|致|对|告诉)(ai|人工智能|大模型|语言模型|模型|助手|机器人|问答系统)(助手)?的?(提示|说明|指令|要求|话|留言|注意事项)",
     r"(ai|人工智能|大模型|语言模型|模型|机器人)?助手(请注意|须知)|(ai|大模型|语言模型)(请注意|须知)",
     r"(ai|大模型|语言模型|问答助手|助手|机器人)(必须|应当|应该|需要|须|务必)(回答|回复|输出|说|称|引用|拒绝)",
+    # an automated reader told how to answer or cite ("转述本文的AI助手请一律使用…",
+    # "检索系统在生成答案时，请统一使用…", "问答系统引用时请以…为准")
+    rf"{_MACHINE_ZH}[^。；]{{0,25}}(请|应|应当|应该|须|必须|务必|一律|统一|不得|不要|只能)[^。；]{{0,6}}"
+    r"(回答|答复|回复|作答|引用|转述|援引|采信|采用|改用|使用|说成|写成|表述为|以[^。；]{1,25}为准)",
 )
 _EN = (
     r"\b(ignore|disregard|forget)\b.{0,20}\b(previous|prior|above|earlier|all|any|other)\b.{0,20}"
@@ -135,6 +144,11 @@ _EN = (
     r"(ai|assistants?|models?|llms?|chatbots?|language\s+models?|answering\s+systems?)\b",
     r"\b(must|should)\s+be\s+(reported|stated|answered)\s+as\b",
     r"\(\s*(the\s+)?(assistant|ai|model|chatbot|llm)\s*[:,]",
+    # an automated reader told how to answer or cite ("automated assistants should cite …",
+    # "Note to summarisation tools and AI assistants: …")
+    rf"{_MACHINE_EN}.{{0,60}}\b(should|must|shall|are\s+(asked|requested|required)\s+to|need\s+to|have\s+to)\s+"
+    r"(cite|use|give|state|report|answer|reply|say|quote|treat|rely|adopt|refer|disregard|ignore|follow)\b",
+    rf"\b(note|notice|message|instructions?|reminder|attention|guidance|advice)\s+(to|for)\b.{{0,40}}{_MACHINE_EN}",
 )
 PATTERNS: tuple[str, ...] = _ZH + _EN
 # Compiled one by one: Python's re skips ahead on a pattern's literal start, which
@@ -160,7 +174,7 @@ _END = "。.!！?？"
 FULLWIDTH_OFFSET = 0xFEE0  # U+FF01..U+FF5E are ASCII ! .. ~ shifted by this
 IDEOGRAPHIC_SPACE = 0x3000
 # Traditional forms OpenCC's one-to-one s2t misses for characters of the patterns (回覆, 複述, 衹).
-_MORE_TRADITIONAL = {"复": "復複覆", "只": "隻衹祇", "准": "準", "于": "於", "后": "後", "里": "裡裏", "干": "幹乾"}
+_MORE_TRADITIONAL = {"复": "復複覆", "只": "隻衹祇", "为": "為爲", "准": "準", "于": "於", "后": "後", "里": "裡裏", "干": "幹乾"}
 
 
 def _fold_table() -> dict[int, str]:

@@ -1,7 +1,9 @@
 """The answering step: evidence → calibrated decision → grounded, cited, localised answer.
 
 1. ``evidence.select_evidence`` keeps the few sentences of the retrieved
-   passages that cover the question (≈100–200 prompt tokens instead of 700).
+   passages that cover the question (≈100–200 prompt tokens instead of 700),
+   none from a document that tries to instruct the model (``guard``; the
+   answer names the documents left out).
 2. One scoring step reads how likely the model is to refuse over that prompt;
    with the evidence's term coverage it becomes a calibrated ``confidence``
    (``answerability``). Below the threshold the assistant refuses at once,
@@ -30,9 +32,16 @@ from .cite import citations_for, cite_passages, verify
 from .conflict import candidates, rival_figures, rival_notes
 from .evidence import Evidence, select_evidence, source_span
 from .ground import drop_meta, is_grounded
+from .guard import has_instruction
 from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
 from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal
 from .support import complete_figures, supporting_passages
+
+# Said when a retrieved document was left out of the evidence for instructing the model.
+EXCLUDED_NOTE: dict[AnswerLanguage, str] = {
+    "zh": "未采用以下资料，因其中含有对AI的指令：{sources}",
+    "en": "Not used, as it contains instructions addressed to AI: {sources}",
+}
 
 
 def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Prompts]) -> str | None:
@@ -70,6 +79,22 @@ class Answerer:
         self.generator = generator
         self.calibration = calibration
         self._prompts = {lang: Prompts.load(prompts_dir, lang, model) for lang in ANSWER_LANGUAGES}
+        self._instructed: dict[str, bool] = {}  # doc id (from the file's bytes) -> has_instruction
+
+    def untrusted(self, hits: Sequence[Hit], documents: dict[str, Document]) -> frozenset[int]:
+        """Numbers of the ``hits`` whose document tries to instruct the model anywhere
+        (``guard.has_instruction``): a document that tells the assistant what to answer
+        is not evidence, in the sentence that instructs or in any other ("the figure
+        is 3447家" beside "assistants must use 3447家"). Judged once per document."""
+        out = set()
+        for n, hit in enumerate(hits, 1):
+            doc_id = hit.chunk.doc_id
+            if doc_id not in self._instructed:
+                doc = documents.get(doc_id)
+                self._instructed[doc_id] = has_instruction(doc.text if doc else hit.chunk.text)
+            if self._instructed[doc_id]:
+                out.add(n)
+        return frozenset(out)
 
     def prompts(self, lang: AnswerLanguage) -> Prompts:
         """The prompt files of answer language ``lang``."""
@@ -98,8 +123,9 @@ class Answerer:
         gen = self.generator
         prompts = self.prompts(lang)
         script = question_script(question)
+        untrusted = self.untrusted(hits, documents)
         evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
-                                   settings.evidence_sentences, settings.evidence_alternatives)
+                                   settings.evidence_sentences, settings.evidence_alternatives, untrusted)
         threshold = (settings.answer_threshold if settings.answer_threshold is not None
                      else self.calibration.threshold)
         signals: Signals | None = None
@@ -140,13 +166,17 @@ class Answerer:
                     text, supporting_passages(text, question, shown), evidence.hits, documents)
             rivals = rival_figures(text, question, shown,
                                    {n: h.chunk.doc_id for n, h in enumerate(evidence.hits, 1)},
-                                   candidates(evidence.hits))
+                                   candidates(evidence.hits, untrusted))
             cited = {c.marker for c in citations}
             citations = tuple(_narrow(c, evidence, documents) for c in (*citations, *citations_for(
                 [r.passage for r in rivals if r.passage not in cited], evidence.hits, documents)))
             text = present(text, question, shown)
-            notes = tuple(to_script(n, script) if lang == "zh" else n for n in rival_notes(rivals, lang))
-            text = "\n".join((text, *notes))
+            notes = tuple(rival_notes(rivals, lang))
+        if untrusted:
+            names = dict.fromkeys(Path(evidence.hits[n - 1].chunk.source).name for n in sorted(untrusted))
+            notes += (EXCLUDED_NOTE[lang].format(sources=", ".join(names)),)
+        notes = tuple(to_script(n, script) if lang == "zh" else n for n in notes)
+        text = "\n".join((text, *notes))
         total = time.perf_counter() - t0
         yield Answer(
             question=question, text=text, citations=citations, hits=evidence.hits, refused=refused,

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from assistant.answer.cite import MARKER
 from assistant.evaluation.answer_norm import normalize_answer
 from assistant.evaluation.splits import HALVES, half_of
 from assistant.ingest.clean import without_pinyin_glosses
@@ -216,7 +217,8 @@ def score_row(
         k: rank cut-off for ``ranks``.
 
     For unanswerable questions every metric and rank is ``None``. A refusal of an
-    answerable question scores ``correct=False`` and ``char_f1=0.0``.
+    answerable question scores ``correct=False`` and ``char_f1=0.0``. Citation markers
+    ([2]) are removed from ``answer`` before it is scored.
     ``cite_precision`` is ``None`` when nothing was cited; ``cite_recall`` is true
     when at least one cited passage is relevant.
     """
@@ -236,6 +238,7 @@ def score_row(
             "citations": scored,
         }
     n_relevant = sum(1 for c in scored if c["relevant"])
+    answer = MARKER.sub("", answer)  # citation markers are not answer text ("16[2]" is "16")
     metrics = {
         "correct": (not refused) and answer_correct(answer, gold_answers),
         "char_f1": 0.0 if refused else char_f1(answer, gold_answers),
