@@ -347,3 +347,10 @@ def test_an_english_question_naming_chinese_terms_is_answered_in_english(tmp_pat
     bot.ask(question)
     english = bot.prompts("en").system
     assert any(call[0]["content"] == english for call in gen.calls if len(call) == 2)
+
+
+def test_a_citation_marker_is_not_a_figure() -> None:
+    """[2] stays [2], not [2月], though the evidence writes 2 only as 2月."""
+    ev = "[2] 今年2月广西又设立了100亿元人民币的人工智能产业基金。"
+    assert complete_figures("100亿元[2]", "基金规模是多少？", ev) == "100亿元[2]"
+    assert complete_figures("[2] 100亿元【2】", "基金规模是多少？", ev) == "[2] 100亿元【2】"

@@ -173,8 +173,12 @@ def complete_figures(answer: str, question: str, evidence: str) -> str:
     english = question_script(question) == ENGLISH
     source = compare_form(evidence)
 
+    markers = [m.span() for m in MARKER.finditer(answer)]
+
     def complete(m: re.Match[str]) -> str:
         figure, before, after = m.group(0), answer[: m.start()], answer[m.end():]
+        if any(a <= m.start() < b for a, b in markers):
+            return figure  # a citation marker ([2]) is not a figure
         seen = [o for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
         if not seen:
             return figure
