@@ -48,6 +48,11 @@ def test_no_rival_without_the_same_unit_year_or_subject() -> None:
     # The same figure stated twice is agreement.
     ev = EVIDENCE.replace("1350 PFlops", "668PFlops")
     assert _rivals("668PFlops", QUESTION, ev) == []
+    # A figure stated for another year, in its own clause, is not a rival.
+    ev = ("[1] 截至2024年5月底，广西存续人工智能相关企业3447家。\n"
+          "[2] 截至2024年5月底，我区现有存续人工智能相关企业2447家，较之2023年（2043家）增长了19.77%。")
+    rivals = _rivals("3447家[1]", "截至2024年5月底，广西存续的人工智能相关企业有多少家？", ev)
+    assert [r.clause for r in rivals] == ["我区现有存续人工智能相关企业2447家"]
     # Another figure in the same document is not another source's claim.
     assert _rivals("668PFlops[1]", QUESTION, EVIDENCE, {1: "a", 2: "a", 3: "b"}) == []
 

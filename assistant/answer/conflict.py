@@ -62,7 +62,8 @@ def _figures(text: str) -> set[tuple[str, str, str]]:
 
 def _clause(raw: str, value: str) -> str:
     """The clause of ``raw`` (a line as the model read it) around ``value``."""
-    at = raw.find(value)
+    found = re.search(rf"(?<![\d.]){re.escape(value)}(?![\d.])", raw)
+    at = found.start() if found else -1
     if at < 0:
         return raw[: 2 * CLAUSE_CHARS]
     left = max((raw.rfind(p, 0, at) for p in "，,；;。.!?！？"), default=-1)
@@ -120,9 +121,11 @@ def rival_figures(answer: str, question: str, evidence: str,
         theirs = {f for f in _figures(line) if not has_number(f[0], asked)}
         if theirs & mine:
             continue  # the sentence also states the answer's figure
-        other = next((f for f in sorted(theirs) if any(f[2] == m[2] for m in mine)), None)
-        if other is not None:
-            rivals.append(Rival(cand.passage, _clause(cand.text, other[0])))
+        clauses = [_clause(cand.text, f[0]) for f in sorted(theirs) if any(f[2] == m[2] for m in mine)]
+        # A figure whose own clause names another year is that year's ("较之2023年（2043家）").
+        clause = next((c for c in clauses if set(YEAR.findall(c)) <= years), None)
+        if clause is not None:
+            rivals.append(Rival(cand.passage, clause))
             seen.add(cand.document)
     return rivals
 
