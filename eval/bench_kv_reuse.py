@@ -6,11 +6,12 @@ answer). Printed per setting: the prompt tokens evaluated per question and the
 median seconds, with the saved KV state of each fixed system prompt
 (``reuse_prompt_states=True``, the default) and with prefix reuse only.
 
-    .venv/bin/python eval/bench_kv_reuse.py
+    .venv/bin/python eval/bench_kv_reuse.py [--rounds N]
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 
@@ -23,7 +24,12 @@ QUESTIONS = {"zh": "问题{i}：基金规模是多少？", "en": "Question {i}: 
 ROUNDS = 6  # alternating zh, en, zh, ...; the first is a warm-up
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=ROUNDS, help="questions per setting; the first is a warm-up")
+    args = ap.parse_args(argv)
+    if args.rounds < 2:
+        ap.error("--rounds must be at least 2 (the first is a warm-up)")
     settings = Settings()
     prompts = {lang: Prompts.load(settings.prompts_dir, lang) for lang in ANSWER_LANGUAGES}
     for reuse in (True, False):
@@ -31,7 +37,7 @@ def main() -> int:
         assert isinstance(gen, LlamaGenerator)  # the benchmark measures llama.cpp's KV reuse
         seconds: list[float] = []
         evaluated: list[int] = []
-        for i in range(ROUNDS):
+        for i in range(args.rounds):
             lang = ANSWER_LANGUAGES[i % len(ANSWER_LANGUAGES)]
             messages = prompts[lang].messages(QUESTIONS[lang].format(i=i), EVIDENCE)
             t0 = time.perf_counter()

@@ -46,8 +46,10 @@ def source_form(evidence: str) -> str:
 
 
 def has_number(token: str, text: str) -> bool:
-    """``token`` (a number with its unit) occurs in ``text`` as a whole number (3家 is not in 13家)."""
-    return re.search(rf"(?<![\d.]){re.escape(token)}", text) is not None
+    """``token`` (a number, with or without its unit) occurs in ``text`` as a whole
+    number: 3家 is not in 13家, and a bare 16 is not in 160 or 16.5."""
+    end = r"(?!\.?\d)" if token[-1:].isdigit() else ""
+    return re.search(rf"(?<![\d.]){re.escape(token)}{end}", text) is not None
 
 
 _CHINESE_DIGITS = "零一二三四五六七八九"

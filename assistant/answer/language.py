@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from ..ingest.normalize import convert, has_cjk, to_halfwidth
+from .forms import has_number
 
 QuestionScript = Literal["zh-Hans", "zh-Hant", "en"]
 
@@ -355,7 +356,7 @@ def fix_english_scale(answer: str, evidence: str, keep_source: bool = False) -> 
 
     def thousands(match: re.Match[str]) -> str:
         value = _decimal(match[0])
-        if _has_plain(match[0].replace(",", ""), plain) or value % _WAN_MISREAD:
+        if has_number(match[0].replace(",", ""), plain) or value % _WAN_MISREAD:
             return match[0]
         digits = _plain(value / _WAN_MISREAD).replace(",", "")
         source = re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:万|萬)(?!亿|億)", plain)
@@ -372,11 +373,6 @@ _WAN_MISREAD: Final = Decimal(1000)
 _PLAIN_NUMBER: Final = re.compile(
     r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d.,]?\d)(?!\s*(?:thousand|million|billion|trillion|\())"
     r"|(?<![\d.,])\d{4,}(?![\d.,]?\d)(?!\s*(?:thousand|million|billion|trillion|\())", re.I)
-
-
-def _has_plain(digits: str, evidence: str) -> bool:
-    """``digits`` occur in ``evidence`` as a whole number."""
-    return re.search(rf"(?<![\d.]){re.escape(digits)}(?![\d])", evidence) is not None
 
 
 def localize_answer(answer: str, question: str, evidence: str = "") -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ..ingest.normalize import has_cjk
+from ..ingest.normalize import has_cjk, to_halfwidth
 from ..search.terms import key_terms
 from .cite import MARKER, facts
 from .forms import (
@@ -131,8 +131,12 @@ def _holding(answer: str, question: str, evidence: str) -> str:
     return "\n".join(lines[n] for n in supporting_passages(answer, question, evidence))
 
 
-# A Latin name or code in a Chinese question (BCPL, 41R, Eee): two or more characters.
-_IDENTIFIER = re.compile(r"(?<![a-z0-9])(?=[a-z0-9\-]*[a-z])[a-z0-9][a-z0-9\-]+(?![a-z0-9])")
+# A Latin name or code in a Chinese question, as the user wrote it: letters with a
+# digit (41R, HAT-P-2b), or three or more letters with a capital (BCPL, Eee). Two-letter
+# words (AI, IT) have Chinese equivalents the evidence may use (人工智能); lower-case
+# words (onerror, src) are not names.
+_IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])(?:(?=[A-Za-z0-9\-]*\d)(?=[A-Za-z0-9\-]*[A-Za-z])[A-Za-z0-9\-]{2,}"
+                         r"|(?=[A-Za-z\-]*[A-Z])[A-Za-z][A-Za-z\-]{2,})(?![A-Za-z0-9])")
 
 
 def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
@@ -145,7 +149,7 @@ def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
     holding = _holding(answer, question, evidence)
     if not holding:
         return []
-    return [t for t in _IDENTIFIER.findall(compare_form(question)) if t not in holding]
+    return [t.lower() for t in _IDENTIFIER.findall(to_halfwidth(question)) if t.lower() not in holding]
 
 
 # Words that bound or round a figure (约4万平方米, 超79亿元): dropping one changes the fact.
