@@ -165,9 +165,8 @@ def cite_passages(
 ) -> tuple[str, tuple[Citation, ...]]:
     """``answer`` with ``markers`` appended and their citations (marked ``added``): for a
     grounded answer the model left without any marker that survived ``verify``."""
-    kept = [n for n in dict.fromkeys(markers) if 1 <= n <= len(hits)]
-    text = answer.rstrip() + "".join(f"[{n}]" for n in kept)
-    return text, citations_for(kept, hits, documents)
+    citations = citations_for(markers, hits, documents)
+    return answer.rstrip() + "".join(f"[{c.marker}]" for c in citations), citations
 
 
 def citations_for(

@@ -34,6 +34,8 @@ NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|[\u3400-\u9fff])?")
 
 
 def compare_form(text: str) -> str:
+    """``text`` as answers and questions are compared: citation markers removed, then
+    ``cite.fact_form`` (normalised, lower-cased, no thousands separators)."""
     return fact_form(MARKER.sub("", text))
 
 
@@ -72,7 +74,6 @@ def in_source(token: str, source: str) -> bool:
     """A number with its unit occurs in ``source``, in digits or Chinese numerals."""
     chinese = as_chinese(token)
     return has_number(token, source) or (chinese != token and chinese in source)
-
 
 
 # Words an answer adds around its content that no passage needs to contain.

@@ -17,6 +17,7 @@ the answer must contain enough of the question's Chinese key terms
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..ingest.normalize import has_cjk, to_halfwidth
 from ..search.terms import key_terms
@@ -35,18 +36,24 @@ from .forms import (
 )
 from .language import ENGLISH, question_script
 
+# The grounding checks, the citation fallback and the conflict notes each ask which lines
+# hold the same answer; these answers (and their evidence blocks) are remembered.
+ANSWERS_CACHED = 32
+
+
 # A line of the evidence block: ``[n] text`` (one line per passage, ``Evidence.format``).
 _EVIDENCE_LINE = re.compile(r"^\[(\d{1,2})\]\s*(.*)$")
 
 
 def evidence_lines(evidence: str) -> dict[int, str]:
     """Passage number → its line of the evidence block, in ``source_form``."""
-    lines: dict[int, str] = {}
-    for line in evidence.splitlines():
-        m = _EVIDENCE_LINE.match(line.strip())
-        if m:
-            lines[int(m.group(1))] = source_form(m.group(2))
-    return lines
+    return dict(_lines(evidence))
+
+
+@lru_cache(maxsize=ANSWERS_CACHED)
+def _lines(evidence: str) -> tuple[tuple[int, str], ...]:
+    found = (_EVIDENCE_LINE.match(line.strip()) for line in evidence.splitlines())
+    return tuple((int(m.group(1)), source_form(m.group(2))) for m in found if m)
 
 
 def _claims(answer: str, question: str) -> set[str]:
@@ -77,6 +84,11 @@ def supporting_passages(answer: str, question: str, evidence: str) -> list[int]:
     joins facts of two documents in one sentence; this names its sources anyway.
     Empty when no passage holds any of it.
     """
+    return list(_supporting(answer, question, evidence))
+
+
+@lru_cache(maxsize=ANSWERS_CACHED)
+def _supporting(answer: str, question: str, evidence: str) -> tuple[int, ...]:
     lines = evidence_lines(evidence)
     # An answer whose only new content is single characters (在“边”, 耘眼 as 耘/眼) is
     # attributed by those characters.
@@ -90,7 +102,7 @@ def supporting_passages(answer: str, question: str, evidence: str) -> list[int]:
             break
         chosen.append(best)
         open_claims -= held[best]
-    return sorted(chosen)
+    return tuple(sorted(chosen))
 
 
 # Weighted share of the question's Chinese key terms that the evidence lines holding
@@ -128,7 +140,7 @@ def term_share(terms: dict[str, float], source: str) -> float:
 def _holding(answer: str, question: str, evidence: str) -> str:
     """The evidence lines (``source_form`` form) that hold the answer."""
     lines = evidence_lines(evidence)
-    return "\n".join(lines[n] for n in supporting_passages(answer, question, evidence))
+    return "\n".join(lines[n] for n in _supporting(answer, question, evidence))
 
 
 # A Latin name or code in a Chinese question, as the user wrote it: letters with a
@@ -183,7 +195,7 @@ def complete_figures(answer: str, question: str, evidence: str) -> str:
         figure, before, after = m.group(0), answer[: m.start()], answer[m.end():]
         if any(a <= m.start() < b for a, b in markers):
             return figure  # a citation marker ([2]) is not a figure
-        seen = [o for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
+        seen = list(re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source))
         if not seen:
             return figure
         marks = [_UNIT.match(source, o.end()) for o in seen]

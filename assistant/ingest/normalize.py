@@ -41,16 +41,16 @@ def convert(text: str, config: OpenCCConfig) -> str:
 
 # Simplified characters OpenCC's tw2sp takes for Taiwan variants and rewrites (什么 →
 # 什幺, which jieba then glues to its neighbour: 过什幺); they pass through unchanged.
-_KEPT_SIMPLIFIED = "么"
-_PLACEHOLDERS = "".join(chr(0xE000 + i) for i in range(len(_KEPT_SIMPLIFIED)))  # private use
-_PROTECT = str.maketrans(_KEPT_SIMPLIFIED, _PLACEHOLDERS)
-_RESTORE = str.maketrans(_PLACEHOLDERS, _KEPT_SIMPLIFIED)
+KEPT_SIMPLIFIED = "么"
 
 
 def to_simplified(text: str) -> str:
     """Convert traditional Chinese characters and Taiwan phrasing to mainland simplified
-    (麼 → 么; an already simplified 么 stays)."""
-    return convert(text.translate(_PROTECT), "tw2sp").translate(_RESTORE)
+    (麼 → 么; an already simplified 么 stays: the text is converted around it)."""
+    for kept in KEPT_SIMPLIFIED:
+        if kept in text:
+            return kept.join(to_simplified(part) for part in text.split(kept))
+    return convert(text, "tw2sp")
 
 
 def to_halfwidth(text: str) -> str:
