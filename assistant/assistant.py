@@ -265,4 +265,6 @@ class Assistant:
         t_retrieve = time.perf_counter() - t0
         if on_retrieved is not None:
             on_retrieved(hits)
-        yield from self.answerer.stream(q, phrasings, hits, index.documents, lang, s, t0, t_retrieve)
+        yield from self.answerer.stream(
+            q, phrasings, hits, index.documents, lang, s, t0, t_retrieve,
+            search=lambda query, k: retriever.search(query, k, mode="bm25", settings=s))

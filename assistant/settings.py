@@ -92,6 +92,9 @@ class Settings:
     evidence_tokens: int = 200  # prompt budget for the evidence sentences
     evidence_sentences: int = 5
     evidence_alternatives: int = 0  # rival answer sentences shown besides the cover (evidence.py)
+    # Most tokens of the bridge sentence a second search may add for a question that
+    # links two documents (answer/bridge.py); 0 turns the second hop off.
+    bridge_tokens: int = 120
     answer_threshold: float | None = None  # None: the calibrated threshold
     max_answer_tokens: int = 120
     temperature: float = 0.0
@@ -137,6 +140,8 @@ class Settings:
                      "max_answer_tokens", "chunk_size", "n_threads", "n_ctx", "rerank_depth"):
             if int(getattr(self, name)) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.bridge_tokens < 0:
+            problems.append(f"bridge_tokens must be >= 0 (0 turns the second hop off), not {self.bridge_tokens}")
         if self.evidence_alternatives < 0:
             problems.append(f"evidence_alternatives must be >= 0, not {self.evidence_alternatives}")
         if self.dense_weight < 0 or self.bm25_weight < 0 or self.dense_weight + self.bm25_weight == 0:

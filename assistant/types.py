@@ -156,9 +156,10 @@ class Generator(Protocol):
     last_usage: dict[str, int]
 
     def stream_chat(
-        self, messages: Sequence[dict[str, str]], max_tokens: int, ban_first: str = ""
+        self, messages: Sequence[dict[str, str]], max_tokens: int, ban_first: tuple[str, ...] = ()
     ) -> Iterator[str]:
-        """Yield the completion piece by piece; it may not start with ``ban_first``'s first token."""
+        """Yield the completion piece by piece; it may not start with the first token of
+        any text in ``ban_first``."""
         ...
 
     def continuation_logprob(self, messages: Sequence[dict[str, str]], text: str) -> float:

@@ -69,7 +69,7 @@ class EchoGenerator:
         return math.log(0.95 if self.refuse_if in messages[-1]["content"] else 0.02)
 
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
-                    ban_first: str = "") -> Iterator[str]:
+                    ban_first: tuple[str, ...] = ()) -> Iterator[str]:
         self.calls.append(list(messages))
         user = messages[-1]["content"]
         if "追问" in messages[0]["content"]:
@@ -124,7 +124,7 @@ class SlowPromptGenerator(EchoGenerator):
             return super().continuation_logprob(messages, text)
 
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
-                    ban_first: str = "") -> Iterator[str]:
+                    ban_first: tuple[str, ...] = ()) -> Iterator[str]:
         with self._lock:
             self._read_prompt()
             yield from super().stream_chat(messages, max_tokens, ban_first)

@@ -12,6 +12,7 @@ from fakes import EchoGenerator, HashEmbedder
 
 from assistant import Assistant, Settings
 from assistant.answer.answerability import SIGNALS, Calibration, Signals
+from assistant.answer.cite import MARKER_OPEN
 from assistant.answer.evidence import QuestionKind, question_kind, select_evidence
 from assistant.answer.ground import (
     adds_nothing,
@@ -245,6 +246,18 @@ def test_a_count_in_chinese_numerals_supports_the_same_count_in_digits() -> None
     assert unsupported_facts("开展12项行动[1]。", "开展多少项行动？", ev) == ["12", "12项"]
 
 
+def test_an_answer_that_joins_question_characters_anew_adds_something() -> None:
+    """Every character of 银汉鱼科 is in the question, but 鱼科 is not written there;
+    a reordering that only adds function characters (型据) still adds nothing."""
+    assert not adds_nothing("银汉鱼科", "凡氏下银汉鱼是什么科的鱼类？")
+    assert not adds_nothing("广西人工智能产业发展白皮书", "广西信息中心发布了哪份人工智能白皮书？")
+    question = "哪一家据白皮书在2023年4月发布了通义千问大模型？"
+    assert adds_nothing("通义千问大模型据白皮书在2023年4月发布了。", question)
+    assert adds_nothing("华为盘古大模型形成的三个层级体系被称为什么？", "华为盘古大模型形成的三个层级体系被称为什么？")
+    # Citation markers where the names should be leave only function characters (和).
+    assert adds_nothing("文末署名的记者有[1]和[2]。", "文末署名的记者有哪几位？")
+
+
 def test_an_english_answer_that_restates_the_question_adds_nothing() -> None:
     question = "What mentoring system does the Guangxi AI College use in talent cultivation?"
     assert adds_nothing("Guangxi AI College uses a mentoring system in talent cultivation. [1]", question)
@@ -306,9 +319,12 @@ def test_an_answer_copied_from_a_line_about_something_else_is_refused() -> None:
 class _BareGenerator(EchoGenerator):
     """Answers with a bare figure and no marker, as the 1.5B model often does."""
 
+    banned: tuple[str, ...] = ()
+
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
-                    ban_first: str = "") -> Iterator[str]:
+                    ban_first: tuple[str, ...] = ()) -> Iterator[str]:
         self.calls.append(list(messages))
+        self.banned = ban_first
         self.last_usage = {"prompt_tokens": len(messages[-1]["content"]), "completion_tokens": 3}
         yield "16家"
 
@@ -321,6 +337,13 @@ def test_an_unmarked_grounded_answer_cites_the_passage_holding_it(tmp_path: Path
         [c.source.rsplit("/", 1)[-1] for c in answer.citations] == ["center.txt"]
     assert answer.citations[0].added and answer.text == f"16家[{answer.citations[0].marker}]"
     assert "16家" in answer.citations[0].quote
+
+
+def test_an_answer_may_start_with_neither_the_refusal_nor_a_citation_marker(tmp_path: Path) -> None:
+    """Once the decision to answer is taken, a reply of only "[1]" is not allowed either."""
+    gen = _BareGenerator()
+    _bot(tmp_path, gen).ask("南A中心首批有多少家东盟企业入驻？")
+    assert gen.banned == ("资料中没有找到该问题的答案。", MARKER_OPEN)
 
 
 def test_figures_are_written_as_the_evidence_writes_them() -> None:

@@ -378,7 +378,7 @@ class _LongGenerator(EchoGenerator):
         self.piece_delay = delay
         self.closed = threading.Event()
 
-    def stream_chat(self, messages, max_tokens, ban_first=""):
+    def stream_chat(self, messages, max_tokens, ban_first=()):
         if "追问" in messages[0]["content"]:
             yield from super().stream_chat(messages, max_tokens, ban_first)
             return

@@ -61,7 +61,7 @@ class _FigureGenerator(EchoGenerator):
     """Answers with the figure of passage [1]'s document, marked."""
 
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
-                    ban_first: str = "") -> Iterator[str]:
+                    ban_first: tuple[str, ...] = ()) -> Iterator[str]:
         self.calls.append(list(messages))
         self.last_usage = {"prompt_tokens": len(messages[-1]["content"]), "completion_tokens": 4}
         yield "668PFlops" if "668" in messages[-1]["content"] else "不知道"

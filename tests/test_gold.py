@@ -1,4 +1,6 @@
-"""Sanity checks for the gold evaluation question set ``eval/gold/corpus.jsonl``.
+"""Sanity checks for the gold question sets ``eval/gold/corpus.jsonl`` and
+``eval/gold/blind1.jsonl`` (the blind held-out set: checked the same way, but its
+counts and required question are the main set's alone).
 
 The source documents live outside the repository, in ``../shared/corpus``
 (relative to the repository root); the corpus-dependent checks are skipped
@@ -17,6 +19,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GOLD_PATH = REPO_ROOT / "eval" / "gold" / "corpus.jsonl"
+BLIND_PATH = REPO_ROOT / "eval" / "gold" / "blind1.jsonl"
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 
 DOC_NAMES = (
@@ -40,16 +43,16 @@ PINYIN_GLOSS_RE = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖ�
 Normalizer = Callable[[str], str]
 
 
-def _load_gold() -> list[dict]:
+def _load_gold(path: Path = GOLD_PATH) -> list[dict]:
     rows = []
-    with GOLD_PATH.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as exc:  # pragma: no cover - reported as failure
-                pytest.fail(f"{GOLD_PATH.name}:{lineno}: invalid JSON ({exc})")
+                pytest.fail(f"{path.name}:{lineno}: invalid JSON ({exc})")
     return rows
 
 
@@ -57,9 +60,16 @@ def _docs_of(row: dict) -> list[str]:
     return row["doc"].split("|")
 
 
+@pytest.fixture(scope="module", params=[GOLD_PATH, BLIND_PATH], ids=["corpus", "blind1"])
+def gold(request: pytest.FixtureRequest) -> list[dict]:
+    path: Path = request.param
+    assert path.is_file(), f"missing {path}"
+    return _load_gold(path)
+
+
 @pytest.fixture(scope="module")
-def gold() -> list[dict]:
-    assert GOLD_PATH.is_file(), f"missing {GOLD_PATH}"
+def main_gold() -> list[dict]:
+    """The main set only (its counts and required question)."""
     return _load_gold()
 
 
@@ -105,7 +115,7 @@ def test_schema_and_allowed_values(gold: list[dict]) -> None:
         assert not missing, f"{rid}: missing keys {missing}"
         extra = row.keys() - REQUIRED_KEYS - OPTIONAL_KEYS
         assert not extra, f"{rid}: unexpected keys {extra}"
-        assert isinstance(rid, str) and re.fullmatch(r"c\d{3,}", rid), f"bad id {rid!r}"
+        assert isinstance(rid, str) and re.fullmatch(r"[cb]\d{3,}", rid), f"bad id {rid!r}"
         assert isinstance(row["question"], str) and row["question"].strip(), rid
         assert row["type"] in TYPES, f"{rid}: bad type {row['type']!r}"
         assert row["lang"] in LANGS, f"{rid}: bad lang {row['lang']!r}"
@@ -134,7 +144,8 @@ def test_schema_and_allowed_values(gold: list[dict]) -> None:
             pytest.fail(f"{rid}: several docs but type {row['type']!r}")
 
 
-def test_minimum_counts(gold: list[dict]) -> None:
+def test_minimum_counts(main_gold: list[dict]) -> None:
+    gold = main_gold
     types = Counter(row["type"] for row in gold)
     langs = Counter(row["lang"] for row in gold)
     assert len(gold) >= 130, len(gold)
@@ -150,7 +161,15 @@ def test_minimum_counts(gold: list[dict]) -> None:
     assert covered == set(DOC_NAMES), f"uncovered docs: {set(DOC_NAMES) - covered}"
 
 
-def test_required_question_present(gold: list[dict]) -> None:
+def test_blind_set_has_its_near_misses_and_bridges() -> None:
+    types = Counter(row["type"] for row in _load_gold(BLIND_PATH))
+    assert types["unanswerable"] >= 15 and types["multi_doc"] >= 12, types
+    corpus_questions = {row["question"] for row in _load_gold()}
+    assert not corpus_questions & {row["question"] for row in _load_gold(BLIND_PATH)}
+
+
+def test_required_question_present(main_gold: list[dict]) -> None:
+    gold = main_gold
     rows = [r for r in gold if r["question"] == REQUIRED_QUESTION]
     assert len(rows) == 1
     assert rows[0]["doc"] == TRADITIONAL_DOC

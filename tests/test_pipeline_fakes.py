@@ -146,7 +146,7 @@ class _Translator(EchoGenerator):
 
     table = {"How big is Guangxi's AI industry fund?": "广西人工智能产业基金规模是多少？"}
 
-    def stream_chat(self, messages, max_tokens, ban_first=""):
+    def stream_chat(self, messages, max_tokens, ban_first=()):
         if messages[0]["content"].startswith("Translate"):
             yield self.table.get(messages[-1]["content"], "")
             return

@@ -121,6 +121,18 @@ def test_follow_up_pair_about_the_fund_keeps_its_referent_and_is_grounded(real_b
     assert third.refused or ("2月" in normalize_answer(third.text) and third.citations), third.text
 
 
+def test_banned_first_tokens_never_start_the_reply(real_bot: Assistant) -> None:
+    """The pipeline forbids the refusal's and a citation marker's first token as the
+    answer's start (a reply of only "[1]" answers nothing)."""
+    gen = real_bot.generator
+    messages = [{"role": "system", "content": "You repeat the user's text exactly."},
+                {"role": "user", "content": "Repeat exactly: [1] [2]"}]
+    free = "".join(gen.stream_chat(messages, 8))
+    banned = "".join(gen.stream_chat(messages, 8, ban_first=("[", "Repeat")))
+    assert free.lstrip().startswith("["), free  # the control: unbanned, the model starts so
+    assert not banned.lstrip().startswith(("[", "Repeat")) and banned.strip(), banned
+
+
 def test_streaming_delivers_first_token_before_the_end(real_bot: Assistant) -> None:
     items = list(real_bot.stream("南A中心首批有多少家东盟企业签约入驻？"))
     pieces = [i for i in items if isinstance(i, str)]

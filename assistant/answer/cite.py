@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from ..ingest.normalize import bigrams, has_cjk, normalize
 from ..types import Citation, Document, Hit
 
+# How a citation marker opens. An answer may not start with it: asked who directs a
+# programme, the small model sometimes writes only "[1]" (7 of 478 threshold-0
+# answers of both gold sets), pointing at the evidence instead of answering.
+MARKER_OPEN = "["
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\s*[\]】]")
 # A sentence runs to terminal punctuation, and keeps the markers that follow it.
 _SENTENCE = re.compile(

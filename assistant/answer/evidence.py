@@ -178,6 +178,12 @@ def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
 _UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
 
 
+def asked_units(questions: Sequence[str]) -> set[str]:
+    """The characters and words of the question's phrasings (search form), as
+    ``repeats_question`` compares them."""
+    return {u for q in questions for u in _UNIT.findall(normalize(q).lower())}
+
+
 def repeats_question(norm: str, asked: set[str]) -> bool:
     """True when every character and word of sentence ``norm`` (search form) is in
     ``asked``, the units of the question's phrasings: it can hold no answer."""
@@ -217,7 +223,7 @@ def select_evidence(
     by its translation's terms.
     """
     hits = tuple(hits)
-    asked = {u for q in questions for u in _UNIT.findall(normalize(q).lower())}
+    asked = asked_units(questions)
     pool = [s for s in passage_sentences(hits)
             if s.passage not in untrusted and not repeats_question(s.norm, asked)]
     everything = " ".join(s.norm for s in pool)

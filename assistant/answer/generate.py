@@ -267,14 +267,15 @@ class LlamaGenerator:
         return self._tokenize(text, special=False)[0]
 
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
-                    ban_first: str = "") -> Iterator[str]:
+                    ban_first: tuple[str, ...] = ()) -> Iterator[str]:
         """Stream the assistant reply; records token usage in ``last_usage``.
 
-        ``ban_first``: text whose first token the reply may not start with (used
+        ``ban_first``: texts whose first tokens the reply may not start with (used
         once the decision to answer is taken, so the model does not fall back on
-        the refusal sentence). It is the token alone, so for the English refusal
-        "The documents…" an answer cannot start with "The" either; the
-        evaluation numbers in eval/RESULTS.md were measured with this behaviour.
+        the refusal sentence, or write a bare citation marker as its answer). It is
+        the token alone, so for the English refusal "The documents…" an answer
+        cannot start with "The" either; the evaluation numbers in eval/RESULTS.md
+        were measured with this behaviour.
         The model lock is held while the stream is open: consume or close it.
         """
         from llama_cpp import LogitsProcessorList
@@ -283,7 +284,7 @@ class LlamaGenerator:
             tokens, todo = self._prepare(messages)
             processors = None
             if ban_first:
-                banned = self.first_token(ban_first)
+                banned = [self.first_token(text) for text in ban_first]
                 n_prompt = len(tokens)
 
                 def ban(input_ids: Any, scores: Any) -> Any:

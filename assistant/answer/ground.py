@@ -19,7 +19,9 @@ model read:
   evidence lacks (授权量 when the evidence gives the 申请量: ``restated_gaps``);
 - a how-many question needs an amount in the answer (``lacks_amount``);
 - the evidence lines holding the answer must be about the question: enough of
-  its Chinese key terms and all its Latin names or codes (``support``).
+  its Chinese key terms and all its Latin names or codes (``support``);
+- a name an English answer romanises (Qi Xiangdong) must be the pinyin of
+  characters in the Chinese evidence (``romanized``).
 
 An answer that fails becomes a refusal (its ``Answer.hits`` still show what
 was found): an invented figure is worse than no answer.
@@ -45,6 +47,7 @@ from .forms import (
     source_form,
     supported,
 )
+from .romanized import unread_names
 from .support import MIN_SUBJECT_COVERAGE, missing_identifiers, subject_coverage
 
 # Share of a Chinese answer's new content words that the evidence must contain.
@@ -185,15 +188,35 @@ def _forms(word: str) -> set[str]:
     return out
 
 
+# Characters that join words rather than name anything (的, 据, 在): a pair of
+# characters holding one is no new wording ("大模型据白皮书" reorders the question).
+FUNCTION_CHARS = frozenset("的了在是和与及等也就都而对将为以于之其或由被把这那有个中上下据从向到并且")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def _new_pair(answer: str, question: str) -> bool:
+    """Whether ``answer`` joins two content characters the question never writes side
+    by side: 银汉鱼科 for 凡氏下银汉鱼是什么科, 广西人工智能产业发展白皮书 for 哪份人工智能白皮书."""
+    for run in _CJK_RUN.findall(answer):
+        for i in range(len(run) - 1):
+            pair = run[i:i + 2]
+            if pair not in question and not FUNCTION_CHARS.intersection(pair):
+                return True
+    return False
+
+
 def adds_nothing(answer: str, question: str) -> bool:
     """True when the answer only repeats the question: no character or word is new
     (English words compared in their bare forms, filler words and figure pointers
     ignored: "Guangxi AI College uses a mentoring system" answers no "What
-    mentoring system does Guangxi AI College use?")."""
-    units = [u for u in CJK_OR_WORD.findall(compare_form(_FIGURE_POINTER.sub("", answer)))
-             if u not in ENGLISH_FILLER]
-    asked = {f for u in CJK_OR_WORD.findall(compare_form(question)) for f in _forms(u)}
-    return bool(units) and all(_forms(u) & asked for u in units)
+    mentoring system does Guangxi AI College use?"; function characters such as
+    和 ignored: "记者有[1]和[2]" names no one), and no two content characters are
+    joined that the question keeps apart (``_new_pair``)."""
+    body = compare_form(_FIGURE_POINTER.sub("", answer))
+    units = [u for u in CJK_OR_WORD.findall(body) if u not in ENGLISH_FILLER and u not in FUNCTION_CHARS]
+    asked_text = compare_form(question)
+    asked = {f for u in CJK_OR_WORD.findall(asked_text) for f in _forms(u)}
+    return all(_forms(u) & asked for u in units) and not _new_pair(body, asked_text)
 
 
 # A question asking for a count or an amount (哪几家 asks for names, so it is left out).
@@ -223,7 +246,7 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or year_mismatch(answer, question, evidence)
             or restated_gaps(answer, question, evidence)):
         return False
-    if missing_identifiers(answer, question, evidence):
+    if missing_identifiers(answer, question, evidence) or unread_names(answer, question, evidence):
         return False
     subject = subject_coverage(answer, question, evidence)
     if subject is not None and subject < MIN_SUBJECT_COVERAGE:

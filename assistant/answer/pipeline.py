@@ -3,7 +3,9 @@
 1. ``evidence.select_evidence`` keeps the few sentences of the retrieved
    passages that cover the question (≈100–200 prompt tokens instead of 700),
    none from a document that tries to instruct the model (``guard``; the
-   answer names the documents left out).
+   answer names the documents left out). When they leave half of a question
+   that links two documents uncovered, a second search finds the sentence
+   that joins them (``bridge``).
 2. One scoring step reads how likely the model is to refuse over that prompt;
    with the evidence's term coverage it becomes a calibrated ``confidence``
    (``answerability``). Below the threshold the assistant refuses at once,
@@ -28,7 +30,8 @@ from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
 from ..types import Answer, Citation, Document, Generator, Hit
 from .answerability import TERMS_SCALE, Calibration, Signals
-from .cite import citations_for, cite_passages, verify
+from .bridge import Search, second_hop
+from .cite import MARKER_OPEN, citations_for, cite_passages, verify
 from .conflict import candidates, rival_figures, rival_notes
 from .evidence import Evidence, select_evidence, source_span
 from .ground import drop_meta, is_grounded
@@ -114,11 +117,12 @@ class Answerer:
 
     def stream(self, question: str, phrasings: Sequence[str], hits: Sequence[Hit],
                documents: dict[str, Document], lang: AnswerLanguage, settings: Settings,
-               t0: float, t_retrieve: float) -> Iterator[str | Answer]:
+               t0: float, t_retrieve: float, search: Search | None = None) -> Iterator[str | Answer]:
         """Yield the answer text piece by piece, then the final ``Answer``.
 
         ``t0`` is when the question arrived (``time.perf_counter``), so timings
-        include retrieval.
+        include retrieval. ``search`` (a lexical search of the same index) lets a
+        question that links two documents find its second fact (``bridge``).
         """
         gen = self.generator
         prompts = self.prompts(lang)
@@ -126,6 +130,9 @@ class Answerer:
         untrusted = self.untrusted(hits, documents)
         evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
                                    settings.evidence_sentences, settings.evidence_alternatives, untrusted)
+        if search is not None:
+            evidence = second_hop(evidence, phrasings, search, lambda found: self.untrusted(found, documents),
+                                  settings.bridge_tokens, gen.count_tokens)
         threshold = (settings.answer_threshold if settings.answer_threshold is not None
                      else self.calibration.threshold)
         signals: Signals | None = None
@@ -140,7 +147,7 @@ class Answerer:
         prompt_tokens = int(gen.last_usage.get("prompt_tokens", 0))
         refused = not evidence.sentences or confidence < threshold
         if not refused:
-            for piece in gen.stream_chat(messages, settings.max_answer_tokens, ban_first=prompts.refusal):
+            for piece in gen.stream_chat(messages, settings.max_answer_tokens, ban_first=(prompts.refusal, MARKER_OPEN)):
                 if first is None:
                     first = time.perf_counter() - t0
                 piece = to_script(piece, script) if lang == "zh" else piece

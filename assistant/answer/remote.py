@@ -92,7 +92,7 @@ class RemoteGenerator:
             "Start it, or drop --llm-url / Settings.llm_url to answer with the local model.")
 
     def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
-                    ban_first: str = "") -> Iterator[str]:
+                    ban_first: tuple[str, ...] = ()) -> Iterator[str]:
         """Stream the reply (``ban_first`` cannot be sent portably; see the module docstring)."""
         body = self._body(messages, max_tokens, stream=True, stream_options={"include_usage": True})
         prompt = sum(estimate_tokens(m["content"]) for m in messages)

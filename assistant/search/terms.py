@@ -16,7 +16,7 @@ from .lexical import STOPWORDS, word_tokens
 # Words that only say *what kind* of answer is wanted; they never occur in the evidence.
 QUESTION_WORDS = frozenset(
     "多少 几 几个 几家 几年 哪 哪个 哪些 哪家 哪里 哪儿 哪年 哪一年 哪天 哪一天 何时 何地 什么 谁 为何 为什么 "
-    "怎么 怎么样 怎样 如何 是否 是不是 吗 呢 请问 报道 文中 文章 资料 根据 提到 介绍 其中 分别 多大 多长 多高 多久 "
+    "时候 怎么 怎么样 怎样 如何 是否 是不是 吗 呢 请问 报道 文中 文章 资料 根据 提到 介绍 其中 分别 多大 多长 多高 多久 "
     "what which who whom whose when where why how many much does did do is are was were the a an "
     "of to in on for by and or with according report article mentioned".split()
 )
