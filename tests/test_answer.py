@@ -64,6 +64,9 @@ def test_key_terms_drop_question_words_and_keep_years() -> None:
     terms = key_terms("2023年广西人工智能产业基金规模是多少？")
     assert "多少" not in terms and "是" not in terms
     assert any("2023" in t for t in terms) and "基金" in terms
+    # 什么时候 asks for a date; 时候 alone can be part of what is asked.
+    assert "时候" not in key_terms("北土城站什么时候投入使用？")
+    assert "时候" in key_terms("生濑胜久跃於戏剧圈时候的艺名叫什么？")
 
 
 def test_evidence_picks_the_answering_sentence_first_and_stays_in_budget() -> None:

@@ -117,10 +117,11 @@ def test_real_corpus_two_document_question_gets_both_facts(real_bot: Assistant) 
     phrasings = real_bot.phrasings(QUESTION)
     retriever = real_bot.retriever
     hits = retriever.search(phrasings, s.top_k, settings=s)
-    first = select_evidence(phrasings, hits, len, s.evidence_tokens, s.evidence_sentences)
+    count = real_bot.generator.count_tokens
+    first = select_evidence(phrasings, hits, count, s.evidence_tokens, s.evidence_sentences)
     assert "硕士研究方向" not in first.format()
     joined = second_hop(first, phrasings, lambda q, k: retriever.search(q, k, mode="bm25", settings=s),
-                        lambda found: (), s.bridge_tokens, len)
+                        lambda found: (), s.bridge_tokens, count)
     assert "硕士研究方向" in joined.format()
     sources = {Path(joined.hits[x.passage - 1].chunk.source).name for x in joined.sentences}
     assert len(sources) == 2, sources

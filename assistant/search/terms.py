@@ -16,10 +16,14 @@ from .lexical import STOPWORDS, word_tokens
 # Words that only say *what kind* of answer is wanted; they never occur in the evidence.
 QUESTION_WORDS = frozenset(
     "多少 几 几个 几家 几年 哪 哪个 哪些 哪家 哪里 哪儿 哪年 哪一年 哪天 哪一天 何时 何地 什么 谁 为何 为什么 "
-    "时候 怎么 怎么样 怎样 如何 是否 是不是 吗 呢 请问 报道 文中 文章 资料 根据 提到 介绍 其中 分别 多大 多长 多高 多久 "
+    "怎么 怎么样 怎样 如何 是否 是不是 吗 呢 请问 报道 文中 文章 资料 根据 提到 介绍 其中 分别 多大 多长 多高 多久 "
     "what which who whom whose when where why how many much does did do is are was were the a an "
     "of to in on for by and or with according report article mentioned".split()
 )
+
+# Question phrases jieba splits into words that are content words elsewhere: 什么时候
+# asks for a date (什么 + 时候), while 时候 in 跃於戏剧圈时候 is part of what is asked.
+QUESTION_PHRASES = ("什么时候",)
 
 MAX_TERM_WEIGHT = 4.0  # a term's weight is its length in characters, capped here
 LATIN_CHARS_PER_WEIGHT = 3.0  # an English word of 3 letters weighs like one Chinese character
@@ -38,7 +42,10 @@ def key_terms(question: str) -> dict[str, float]:
     evidence); question words and function words are dropped.
     """
     terms: dict[str, float] = {}
-    for tok in word_tokens(normalize(question)):
+    text = normalize(question)
+    for phrase in QUESTION_PHRASES:
+        text = text.replace(phrase, " ")
+    for tok in word_tokens(text):
         if tok in STOPWORDS or tok in QUESTION_WORDS or len(tok) < 2 and not tok.isdigit():
             continue
         terms[tok] = _weight(tok)
