@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 
 from ..ingest.normalize import normalize
 from ..search.lexical import STOPWORDS
-from ..search.terms import QUESTION_WORDS, term_coverage
+from ..search.terms import QUESTION_WORDS
 from ..types import Hit
-from .evidence import Evidence, Sentence, asked_units, passage_sentences, repeats_question
+from .evidence import Evidence, Sentence, asked_units, cover, passage_sentences, repeats_question
 
 # Share of the question's key-term weight the first evidence must leave uncovered
 # before a second search runs. Set, not swept, and checked on the tune halves: with
@@ -140,10 +140,8 @@ def second_hop(evidence: Evidence, phrasings: Sequence[str], search: Search,
     else:
         hits = evidence.hits
     sentences = (*evidence.sentences, pick)
-    text = " ".join(s.norm for s in sentences)
-    missing = tuple(t for t in evidence.missing if t not in text)
-    return replace(evidence, hits=hits, sentences=sentences, missing=missing,
-                   coverage=term_coverage(evidence.terms, text))
+    coverage, missing = cover(evidence.terms, sentences)
+    return replace(evidence, hits=hits, sentences=sentences, missing=missing, coverage=coverage)
 
 
 def _best_link(evidence: Evidence, hits: Sequence[Hit], hop: Hop, specificity: dict[str, float],

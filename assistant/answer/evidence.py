@@ -265,8 +265,13 @@ def select_evidence(
             if used + cost <= budget:
                 chosen.append(pick)
                 used += cost
-    text = " ".join(s.norm for s in chosen)
-    missing = tuple(sorted((t for t in terms if t not in text), key=lambda t: -terms[t]))
-    coverage = term_coverage(terms, text) if chosen else 0.0
     form_found = kind is QuestionKind.OTHER or any(_kind_match(kind, c.norm) for c in chosen)
-    return Evidence(hits, tuple(chosen), terms, coverage, missing, form_found)
+    return Evidence(hits, tuple(chosen), terms, *cover(terms, chosen), form_found)
+
+
+def cover(terms: dict[str, float], sentences: Sequence[Sentence]) -> tuple[float, tuple[str, ...]]:
+    """(coverage, missing) of the question's key ``terms`` by ``sentences``: the weighted
+    share they hold (0.0 without sentences) and the terms they lack, heaviest first."""
+    text = " ".join(s.norm for s in sentences)
+    missing = tuple(sorted((t for t in terms if t not in text), key=lambda t: -terms[t]))
+    return (term_coverage(terms, text) if sentences else 0.0), missing
