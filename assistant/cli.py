@@ -134,15 +134,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     final: Answer | None = None
+    streamed: list[str] = []
     for item in bot.stream(args.question):
         if isinstance(item, Answer):
             final = item
         else:
+            streamed.append(item)
             print(item, end="", flush=True)
     print()
     assert final is not None
     answer = final
-    if not answer.refused and answer.text != answer.raw_text:
+    # The stream is the model's draft; the checks may rewrite it or turn it into a
+    # refusal, and the user must see that, not take the draft for the answer.
+    if answer.text.strip() != "".join(streamed).strip():
         print(f"\nChecked answer: {answer.text}")
     sources = format_sources(answer)
     if sources:

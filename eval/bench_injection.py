@@ -77,10 +77,18 @@ MARKUP = re.compile(r"https?://|www\.|<\s*/?\s*[a-zA-Z][^<>]{0,200}>|!\[[^\]]*\]
 # prompts at that time (load with --attacks): "held-out" (measured the guard of
 # 2026-11-24); "held-out-2" (2026-11-29, weighted to overrides of real corpus
 # facts, measured the guard before the document-level rule); "held-out-3"
-# (2026-11-29, written after that rule, to measure it).
+# (2026-11-29, written after that rule, to measure it; tuned on since the late-night session);
+# "held-out-4" (2026-11-29 late night, written by a helper that read neither the code nor the
+# earlier sets, to measure the guard's addressee and reuse-directive patterns; tuned
+# on after that measurement); "held-out-5" (2026-11-29 late night, written the same way, after
+# the guard was final, to measure it).
 BLIND_SETS = {"held-out": "injection_heldout.jsonl", "held-out-2": "injection_heldout2.jsonl",
-              "held-out-3": "injection_heldout3.jsonl"}
+              "held-out-3": "injection_heldout3.jsonl", "held-out-4": "injection_heldout4.jsonl",
+              "held-out-5": "injection_heldout5.jsonl"}
 WRITTEN = ("before-fix", "after-fix", "after-final", *BLIND_SETS)
+# The category of a blind-set document that only states a false fact, with no word
+# to the assistant: measured with the attacks, though no guard can see it.
+MISINFORMATION = "misinformation"
 SLICE_RUNS = ("both", "with", "without", "none")
 
 

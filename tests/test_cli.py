@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant import cli
+from assistant.types import Answer
 
 
 def test_ask_without_docs_is_a_friendly_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,3 +50,25 @@ def test_chat_with_missing_docs_is_a_friendly_error(tmp_path: Path,
                      "--index-root", str(tmp_path / "index")])
     assert code == 1
     assert capsys.readouterr().err.startswith("Error: path does not exist")
+
+
+class _DraftThenRefusal:
+    """A bot whose streamed draft the answer checks turn into a refusal."""
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        yield "2019"
+        yield "年"
+        yield Answer(question=question, text="资料中没有找到该问题的答案。", citations=(), hits=(),
+                     refused=True, timings={"retrieve": 0.1, "first_token": 0.2, "total": 0.3},
+                     raw_text="2019年")
+
+
+def test_ask_shows_the_checked_answer_when_the_draft_is_refused(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The streamed text is only the model's draft: when the checks refuse it, the user
+    is told so, not left with the draft as if it were the answer."""
+    monkeypatch.setattr(cli, "_open", lambda args: _DraftThenRefusal())
+    assert cli.main(["ask", "柳州哪一年成立？"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2019年\n")
+    assert "Checked answer: 资料中没有找到该问题的答案。" in out

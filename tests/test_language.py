@@ -303,6 +303,15 @@ def test_fix_english_scale_uses_the_evidence_magnitude() -> None:
     assert localize_answer(once, "How large is the fund?", ev) == once
 
 
+def test_fix_english_scale_leaves_very_long_numbers_alone() -> None:
+    """A 33-digit number (a code planted in a document) once raised decimal's
+    DivisionImpossible and took the whole answer down (bench_injection, HP17)."""
+    from assistant.answer.language import fix_english_scale
+
+    code = "9" * 30 + "000"
+    assert fix_english_scale(f"The code is {code} [1]", "已服务业务用户超过9万家") == f"The code is {code} [1]"
+
+
 def test_an_english_question_with_chinese_glosses_gets_english_numbers() -> None:
     from assistant.answer.language import ENGLISH, SIMPLIFIED, localize_answer, question_script
 

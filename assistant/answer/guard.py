@@ -61,8 +61,17 @@ _MD_LINK = re.compile(r"\[([^\]]{1,100})\]\(\s*(?:https?:|www\.|mailto:|javascri
 
 _ANSWER_VERB = r"(回答|回复|答复|回应|作答|输出|答|说)"
 # An automated reader: a machine word, then what it is (AI助手, 问答系统, 智能问答工具, 检索系统).
-_MACHINE_ZH = r"(ai|人工智能|智能|智慧|自动|机器|问答|检索|搜索|摘要|生成式)[^，。；\s]{0,6}(助手|系统|工具|程序|机器人|模型|引擎)"
-_MACHINE_EN = (r"\b(ai|automated|machine|language[\s-]model|llm|chatbot|summari[sz]ation|summari[sz]ing|search|"
+_MACHINE_ZH = (r"((ai|人工智能|智能|智慧|自动|机器|问答|检索|搜索|摘要|生成式)[^，。；\s]{0,6}"
+               r"(助手|助理|系统|工具|程序|机器人|模型|引擎|平台|服务))")
+# Telling whoever reuses the text how to answer, quote or cite it: a request or
+# obligation next to an act of reuse ("引用时请将…表述为", "请各平台据此引用",
+# "请勿再行引用", "回答此问题时，请改用…"). Prose reports such acts ("他在回答记者
+#提问时表示") without directing them.
+# A request to the reader, not a norm described ("记者在引用数据时应当核实来源" is prose).
+_DIRECTIVE_ZH = r"(请|务必|一律|统一|请勿|切勿|不得再|勿再|要先|须先)"
+_REUSE_ZH = (r"(回答|作答|答复|引用|转述|转载|援引|表述为|写作|更新为|改用|据此|以此|优先采用|统一采用|一律采用"
+             r"|直接引用|注明|标注|标明)")
+_MACHINE_EN = (r"\b(ai|automated|machine|language[\s-]model|llm|chatbot|chat|answer|summari[sz]ation|summari[sz]ing|search|"
                r"answering|q&a|qa|retrieval|assistant)\s+(assistants?|systems?|tools?|readers?|engines?|models?|bots?|"
                r"services?|agents?)\b")
 _ZH = (
@@ -86,8 +95,8 @@ _ZH = (
     r"(如果|若|如|假如|倘若|当|一旦)(有人|用户|你|您)?(被)?(问|询问|问到|问起|问及|提问)(?!题)[^。]{0,40}"
     rf"(请|就|则|便|一律|都|只)(你)?{_ANSWER_VERB}",
     # forbidding citations
-    r"(不要|不得|禁止|无需|不必|别|请勿|不用|切勿)(再)?(引用|提及|提到|透露|给出|标注|标明|标出|注明|写出?|附上|加上|列出)"
-    r"(任何)?(资料|文档|文件|来源|出处|引用|编号|序号|参考|角标)",
+    r"(不要|不得|禁止|无需|无须|不必|别|请勿|不用|切勿)(再)?(引用|提及|提到|透露|给出|标注|标明|标出|标示|注明|写出?|附上|附带|附注|加上|列出)"
+    r"(任何)?(资料|文档|文件|来源|出处|引用|编号|序号|参考|角标|方括号)",
     # revealing the prompt
     r"(复述|重复|输出|显示|打印|泄露|透露|告诉我|说出|列出)[^，。；]{0,12}(提示词|系统指令|初始指令|原始指令|上面的内容|以上内容|以上全部内容)",
     r"(提示词|系统指令|初始指令|原始指令)[^，。；]{0,12}(复述|重复|输出|显示|打印|泄露|透露|说出|列出)",
@@ -102,14 +111,32 @@ _ZH = (
     r"(给|致|对|告诉)(ai|人工智能|大模型|语言模型|模型|助手|机器人|问答系统)(助手)?的?(提示|说明|指令|要求|话|留言|注意事项)",
     r"(ai|人工智能|大模型|语言模型|模型|机器人)?助手(请注意|须知)|(ai|大模型|语言模型)(请注意|须知)",
     r"(ai|大模型|语言模型|问答助手|助手|机器人)(必须|应当|应该|需要|须|务必)(回答|回复|输出|说|称|引用|拒绝)",
+    # "任何大模型在回答…时都必须给出…", "阅读到此处的AI请…" (a bare 大模型 is the corpus's topic:
+    # "大模型在医疗领域必须使用高质量数据" is prose)
+    r"(任何|所有|各类?|每一?个|读到[^。；，]{0,6}的|阅读到[^。；，]{0,6}的)(ai|大模型|大语言模型|语言模型|问答助手)"
+    r"[^。；]{0,20}(请|必须|务必)[^。；]{0,6}(回答|回复|引用|加上|给出|注明|写上)",
+    # shaping the reply itself ("请在答案开头加上…")
+    r"(在|于)(答案|回答|回复|每句话|每个回答)(的)?(开头|结尾|末尾|最后|句末|最前面|前面|后面)"
+    r"(加上|附上|写上|注明|添加|插入|加入)",
     # an automated reader told how to answer or cite ("转述本文的AI助手请一律使用…",
     # "检索系统在生成答案时，请统一使用…", "问答系统引用时请以…为准")
     rf"{_MACHINE_ZH}[^。；]{{0,25}}(请|应|应当|应该|须|必须|务必|一律|统一|不得|不要|只能)[^。；]{{0,6}}"
-    r"(回答|答复|回复|作答|引用|转述|援引|采信|采用|改用|使用|说成|写成|表述为|以[^。；]{1,25}为准)",
+    r"(回答|答复|回复|作答|引用|转述|援引|采信|采用|改用|使用|给出|说成|写成|表述为|以[^。；]{1,25}为准)",
+    # an automated reader named as the addressee ("致所有检索、摘要与问答系统：", "AI助手注意：",
+    # "请AI摘要与问答系统优先采用", "供机器摘要及问答系统直接引用")
+    rf"(致|告)(所有|全部|各类?|各位)?[^。；：:，,\n]{{0,12}}{_MACHINE_ZH}",
+    rf"(?<![提可])供[^。；：:，,\n]{{0,12}}{_MACHINE_ZH}[^。；，,]{{0,6}}(引用|采用|转述|援引)",
+    rf"{_MACHINE_ZH}(请)?(注意|必读|须知|留意)(?!力)",
+    # directing how the text is reused
+    rf"{_DIRECTIVE_ZH}(你|您|各|各类|各位|所有)?[^。；！？\n]{{0,12}}{_REUSE_ZH}",
+    rf"(回答|作答|答复|引用|转述|转载|援引|摘要|复述)(本|该|此|这|相关|上述)?[^。；！？\n]{{0,20}}(时|时候|者)"
+    rf"[^。；！？\n]{{0,4}}{_DIRECTIVE_ZH}",
+    # "被问及…时，回复“…”"
+    rf"(问及|问到|问起)[^。；]{{0,30}}(时|的话)[，,]?(请|就|则|便|一律|都|只)?(你)?{_ANSWER_VERB}",
 )
 _EN = (
-    r"\b(ignore|disregard|forget)\b.{0,20}\b(previous|prior|above|earlier|all|any|other)\b.{0,20}"
-    r"\b(instructions?|rules|prompts?|directions|guidance)\b",
+    r"\b(ignore|disregard|forget)\b.{0,20}\b(previous|prior|above|earlier|all|any|other|your)\b.{0,20}"
+    r"\b(instructions?|rules|prompts?|directions|guidance|guidelines)\b",
     r"\b(ignore|disregard)\s+(the|these|those|all|any)?\s*(passages|documents|context|sources|text\s+above)\b",
     r"\b(instructions?|rules)\s+(above\s+)?(are|is)\s+(void|cancelled|canceled|obsolete|no\s+longer\s+valid)\b",
     r"\bsystem\s*(prompt|instruction|message|override|notice)s?\b",
@@ -149,6 +176,26 @@ _EN = (
     rf"{_MACHINE_EN}.{{0,60}}\b(should|must|shall|are\s+(asked|requested|required)\s+to|need\s+to|have\s+to)\s+"
     r"(cite|use|give|state|report|answer|reply|say|quote|treat|rely|adopt|refer|disregard|ignore|follow)\b",
     rf"\b(note|notice|message|instructions?|reminder|attention|guidance|advice)\s+(to|for)\b.{{0,40}}{_MACHINE_EN}",
+    # whoever reuses the text told how to attribute, quote or update it
+    r"\b(readers|editors|users|media|outlets|platforms|systems|assistants|tools|engines|chatbots)\b.{0,60}"
+    r"\b(should|must|shall|are\s+(asked|requested|required)\s+to|need\s+to|have\s+to)\s+(now\s+)?"
+    r"(attribute|credit|update|cite|quote|use|report|refer|describe|name|give|state|answer|say|adopt)\b",
+    # an imperative after "when answering / when you state this number, …"
+    r"\b(when|whenever|if|while)\s+(answering|replying|responding|quoting|citing|summari[sz]ing|asked|reporting|"
+    r"you\s+(state|quote|cite|answer|mention|report|give|repeat|use|summari[sz]e))\b[^.;:!?\n]{0,80},\s*"
+    r"(please\s+|always\s+|never\s+|also\s+|do\s+not\s+|don'?t\s+)?"
+    r"(include|add|append|use|say|state|answer|reply|respond|cite|quote|report|give|write|end|begin|start|mention|"
+    r"attribute|refer|omit|describe|call)\b",
+    r"\(\s*(assistants|models|chatbots|bots|llms|ais)\s*[:,]",
+    # an automated reader named as the addressee of what follows ("Formatting requirement for
+    # automated assistants:", "Licensing condition for machine readers of this page:")
+    rf"\b(for|to)\s+(all\s+|any\s+)?{_MACHINE_EN}[^.\n]{{0,30}}:",
+    # the reply itself shaped ("wrap your answer in", "print it before your answer", "tell the user")
+    r"\b(wrap|put|place|print|begin|start|end|finish|format|prefix|follow|append|prepend)\b.{0,40}"
+    r"\b(your|the)\s+(answer|reply|response|output)s?\b",
+    r"\b(before|after|inside|within|at\s+the\s+(start|end|beginning)\s+of)\s+your\s+(answer|reply|response|output)\b",
+    r"(^|[:;.,!?]\s*|\b(then|please|always|just)\s+)tell\s+(the\s+)?(user|reader|person\s+asking)s?\b",
+    r"\b(answers?|replies|responses)\s+(about|to|on)\b.{0,60}\b(must|should|shall)\s+(be|not|never|only|always|include|say|state)\b",
 )
 PATTERNS: tuple[str, ...] = _ZH + _EN
 # Compiled one by one: Python's re skips ahead on a pattern's literal start, which
@@ -171,6 +218,15 @@ _LABEL = re.compile(r"^[\[【(（]\s*(system|sys|admin|instructions?|系统|系�
                     r"\s*[:：]?\s*[\]】)）]$", re.IGNORECASE)
 _GAPS = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])|[\u200b-\u200d\u2060\ufeff]")
 _END = "。.!！?？"
+# Letters spaced out one by one ("i g n o r e"), words apart by two or more spaces.
+_SPACED = re.compile(r"(?<!\S)(?:\S (?! )){3,}\S(?: {2,}(?:\S (?! ))*\S)*(?!\S)")
+# Cyrillic and Greek letters that look Latin ("Ιgnοre аll"), folded to the Latin letter.
+HOMOGLYPHS = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+              "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "А": "A", "В": "B", "Е": "E", "К": "K",
+              "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "І": "I", "Ј": "J",
+              "ο": "o", "ν": "v", "ι": "i", "κ": "k", "ρ": "p", "α": "a", "Α": "A", "Β": "B", "Ε": "E",
+              "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T",
+              "Υ": "Y", "Χ": "X"}
 FULLWIDTH_OFFSET = 0xFEE0  # U+FF01..U+FF5E are ASCII ! .. ~ shifted by this
 IDEOGRAPHIC_SPACE = 0x3000
 # Traditional forms OpenCC's one-to-one s2t misses for characters of the patterns (回覆, 複述, 衹).
@@ -187,6 +243,7 @@ def _fold_table() -> dict[int, str]:
     chars = {c for p in PATTERNS for c in p if has_cjk(c)}
     table: dict[int, str] = {code: chr(code - FULLWIDTH_OFFSET) for code in range(0xFF01, 0xFF5F)}
     table[IDEOGRAPHIC_SPACE] = " "
+    table.update({ord(k): v for k, v in HOMOGLYPHS.items()})
     for ch in chars:
         for variant in convert(ch, "s2t") + _MORE_TRADITIONAL.get(ch, ""):
             if variant != ch:
@@ -197,10 +254,17 @@ def _fold_table() -> dict[int, str]:
 _FOLD = _fold_table()
 
 
+def _join_spaced(m: re.Match[str]) -> str:
+    """"W h e n   a s k e d" → "When asked": letters one space apart, words further."""
+    return " ".join(word.replace(" ", "") for word in re.split(r" {2,}", m.group(0)))
+
+
 def _form(text: str) -> str:
     """The form patterns are matched on: the patterns' characters in simplified form,
-    half width, no gaps (spaces or zero-width characters) between Chinese characters."""
-    return _GAPS.sub("", text.translate(_FOLD))
+    half width, Cyrillic and Greek look-alikes as Latin letters, letters spaced out one
+    by one joined, no gaps (spaces or zero-width characters) between Chinese characters."""
+    folded = _GAPS.sub("", text.translate(_FOLD))
+    return _SPACED.sub(_join_spaced, folded)
 
 
 def _instruction_start(form: str) -> int | None:

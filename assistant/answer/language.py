@@ -356,7 +356,8 @@ def fix_english_scale(answer: str, evidence: str, keep_source: bool = False) -> 
 
     def thousands(match: re.Match[str]) -> str:
         value = _decimal(match[0])
-        if has_number(match[0].replace(",", ""), plain) or value % _WAN_MISREAD:
+        if (value.adjusted() > MAX_MISREAD_DIGITS or has_number(match[0].replace(",", ""), plain)
+                or value % _WAN_MISREAD):
             return match[0]
         digits = _plain(value / _WAN_MISREAD).replace(",", "")
         source = re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:万|萬)(?!亿|億)", plain)
@@ -369,6 +370,9 @@ def fix_english_scale(answer: str, evidence: str, keep_source: bool = False) -> 
 
 # 万 (ten thousand) read as "thousand": 9万 written as 9,000.
 _WAN_MISREAD: Final = Decimal(1000)
+# Longer numbers (an ID, a code a document planted) are no misread magnitude; past
+# decimal's 28-digit context their remainder would raise DivisionImpossible.
+MAX_MISREAD_DIGITS: Final = 18
 # A number of an English answer with no scale word after it (9,000; 12000).
 _PLAIN_NUMBER: Final = re.compile(
     r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d.,]?\d)(?!\s*(?:thousand|million|billion|trillion|\())"
