@@ -380,3 +380,23 @@ def test_a_citation_marker_is_not_a_figure() -> None:
     ev = "[2] 今年2月广西又设立了100亿元人民币的人工智能产业基金。"
     assert complete_figures("100亿元[2]", "基金规模是多少？", ev) == "100亿元[2]"
     assert complete_figures("[2] 100亿元【2】", "基金规模是多少？", ev) == "[2] 100亿元【2】"
+
+
+def test_a_card_of_short_lines_is_one_sentence() -> None:
+    """A speaker's caption (name / post / post, one line each) reads as one evidence
+    sentence, so "which vice-president" finds the name beside the post; a blank line
+    or a punctuated line ends the card, and a lone short line stays as it was."""
+    from assistant.answer.evidence import passage_sentences
+
+    text = ("我们接下来请刘委员来介绍一下学院的相关情况。\n刘建明\n自治区政协委员\n桂林电子科技大学副校长\n"
+            "民建桂林市委副主委\n广西人工智能学院于今年成立，致力打造教科产融合基地。\n问\n人才是第一资源。")
+    sentences = passage_sentences([_hit(text)])
+    card = [s for s in sentences if "刘建明" in s.text]
+    assert len(card) == 1
+    assert card[0].prompt_text == "刘建明 自治区政协委员 桂林电子科技大学副校长 民建桂林市委副主委"
+    assert text[card[0].start:card[0].end] == card[0].text  # offsets still point at the source
+    assert not any("问" == s.text for s in sentences)  # a lone short line is no card (and too short)
+    apart = passage_sentences([_hit("刘建明\n\n自治区政协委员会议在南宁召开\n")])
+    assert [s.prompt_text for s in apart] == ["自治区政协委员会议在南宁召开"]  # "刘建明" alone is too short
+    ev = select_evidence(["桂林电子科技大学哪位副校长介绍了广西人工智能学院？"], [_hit(text)], len, 200, 3)
+    assert "刘建明" in ev.format()

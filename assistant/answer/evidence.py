@@ -160,14 +160,59 @@ def source_span(evidence: Evidence, passage: int, original: str) -> tuple[int, i
     return min(a for a, _ in found), max(b for _, b in found)
 
 
+# Consecutive short lines with no sentence punctuation are one card, not several
+# sentences: a speaker's caption "刘建明 / 自治区政协委员 / 桂林电子科技大学副校长"
+# names who holds which post only read together (each line alone is a fragment,
+# the name too short to be evidence at all). As short as ``chunk``'s title lines.
+CARD_LINE_CHARS = 24
+CARD_MAX_LINES = 6
+_CARD_LINE_END = re.compile(r"[。！？；!?;.，,：:]$")
+
+
+def _is_card_line(line: str) -> bool:
+    line = line.strip()
+    return 0 < len(line) <= CARD_LINE_CHARS and _CARD_LINE_END.search(line) is None
+
+
+def _join_cards(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` with each run of 2..``CARD_MAX_LINES`` consecutive card lines
+    (``_is_card_line``, one line break apart) joined into one span."""
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            out.append((run[0][0], run[-1][1]))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for s, e in spans:
+        card = _is_card_line(text[s:e])
+        between = text[run[-1][0]:s] if run else ""
+        # the previous card line ends in exactly one line break (a blank line ends the card)
+        joins = between.rstrip(" \t").endswith("\n") and not between.rstrip(" \t").endswith("\n\n")
+        if card and joins and len(run) < CARD_MAX_LINES:
+            run.append((s, e))
+            continue
+        flush()
+        if card:
+            run.append((s, e))
+        else:
+            out.append((s, e))
+    flush()
+    return out
+
+
 def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
-    """Every sentence of every hit, numbered by the hit's rank."""
+    """Every sentence of every hit, numbered by the hit's rank (a card of short
+    lines counts as one, its lines joined by spaces for the prompt)."""
     out: list[Sentence] = []
     for n, hit in enumerate(hits, 1):
         text = hit.chunk.text
-        for s, e in split_sentences(text, 0, len(text), MAX_SENTENCE_CHARS):
+        for s, e in _join_cards(text, split_sentences(text, 0, len(text), MAX_SENTENCE_CHARS)):
             body = text[s:e].strip()
-            shown = strip_instructions(body)
+            shown = " ".join(strip_instructions(body).split("\n"))
             if len(shown) >= MIN_SENTENCE_CHARS:
                 lead = len(text[s:e]) - len(text[s:e].lstrip())
                 out.append(Sentence(n, s + lead, s + lead + len(body), body, normalize(shown).lower(),
