@@ -28,10 +28,14 @@ a system prompt or role label, dictating what or how to answer (只回答“…�
 请回答…, 回答时以…为准, 应统一说成…, 每句话以…结尾, the correct answer is …,
 if anyone asks … answer …, a correction "for AI systems"),
 forbidding citations, asking to repeat the prompt, asking to add a link, image
-or HTML, giving it a role, or addressing "the AI" directly. Patterns match a
-folded form of the text (the patterns' characters traditional → simplified,
-full → half width, spaces and zero-width characters between Chinese characters
-removed), so 請忽略先前的所有指示 and "忽 略 以 上" are caught like 请忽略以上. Ordinary prose about
+or HTML, giving it a role, addressing "the AI" or any automated reader
+(致所有检索、摘要与问答系统, "for automated assistants:"), or directing how the
+text is to be reused (引用时请将…表述为…, 请各平台据此引用, "when answering,
+always include …"). Patterns match a folded form of the text (the patterns'
+characters traditional → simplified, full → half width, Cyrillic and Greek
+look-alikes → Latin, letters spaced out one by one joined, spaces and
+zero-width characters between Chinese characters removed), so 請忽略先前的所有指示,
+"忽 略 以 上" and "Ιgnοre" are caught like 请忽略以上 and "ignore". Ordinary prose about
 instructions ("国务院发布指令", "他在剧中扮演…", "回答记者提问时表示") does not
 match: each pattern needs wording addressed to the answering model; false
 positives are measured on every line of ``../shared/corpus`` and every sentence
