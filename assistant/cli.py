@@ -146,8 +146,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     answer = final
     # The stream is the model's draft; the checks may rewrite it or turn it into a
     # refusal, and the user must see that, not take the draft for the answer.
-    if answer.text.strip() != "".join(streamed).strip():
-        print(f"\nChecked answer: {answer.text}")
+    if answer.main_text != "".join(streamed).strip():
+        print(f"\nChecked answer: {answer.main_text}")
+    for note in answer.notes:
+        print(f"Note: {note}")
     sources = format_sources(answer)
     if sources:
         print("\n" + sources)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
 from assistant.answer.answerability import Calibration
 from assistant.answer.cite import MARKER_OPEN
@@ -37,13 +37,11 @@ from assistant.evaluation.replay import Row, checked_answer, confidence, load_pr
 from assistant.evaluation.splits import HALVES, half_of
 from assistant.settings import Settings
 
-Lever = Literal["retry", "trim"]
 
-
-def rejected_rows(rows: list[Row], cal: Calibration, prompts: list[Prompts], half: str | None) -> list[Row]:
+def rejected_rows(rows: Sequence[Row], cal: Calibration, prompts: list[Prompts], half: str | None) -> list[Row]:
     """Rows answered above the threshold whose answer the checks turned into a refusal
     (not the model's own refusals)."""
-    out = []
+    out: list[Row] = []
     for r in rows:
         if (half and half_of(str(r["id"])) != half) or not r.get("signals"):
             continue

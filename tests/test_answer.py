@@ -395,7 +395,15 @@ def test_a_card_of_short_lines_is_one_sentence() -> None:
     assert len(card) == 1
     assert card[0].prompt_text == "刘建明 自治区政协委员 桂林电子科技大学副校长 民建桂林市委副主委"
     assert text[card[0].start:card[0].end] == card[0].text  # offsets still point at the source
-    assert not any("问" == s.text for s in sentences)  # a lone short line is no card (and too short)
+    assert not any(s.text == "问" for s in sentences)  # a lone short line is no card (and too short)
+    # a line holding only spaces ends a card; a run never starts mid-line; quoted speech is no card
+    spaced = passage_sentences([_hit("自治区政协委员会\n \n桂林电子科技大学\n")])
+    assert [s.prompt_text for s in spaced] == ["自治区政协委员会", "桂林电子科技大学"]
+    mid = passage_sentences([_hit("会议由张三主持。李四王五赵六\n孙七周八吴九\n")])
+    assert "会议由张三主持。" in [s.text for s in mid]
+    assert not any(s.text.startswith("李四") and "孙七" in s.text for s in mid)
+    quotes = passage_sentences([_hit("“我们会继续努力。”\n“谢谢大家的支持。”\n")])
+    assert len(quotes) == 2
     apart = passage_sentences([_hit("刘建明\n\n自治区政协委员会议在南宁召开\n")])
     assert [s.prompt_text for s in apart] == ["自治区政协委员会议在南宁召开"]  # "刘建明" alone is too short
     ev = select_evidence(["桂林电子科技大学哪位副校长介绍了广西人工智能学院？"], [_hit(text)], len, 200, 3)

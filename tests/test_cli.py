@@ -58,9 +58,10 @@ class _DraftThenRefusal:
     def stream(self, question: str) -> Iterator[str | Answer]:
         yield "2019"
         yield "年"
-        yield Answer(question=question, text="资料中没有找到该问题的答案。", citations=(), hits=(),
+        note = "未采用以下资料，因其中含有对AI的指令：x.txt"
+        yield Answer(question=question, text=f"资料中没有找到该问题的答案。\n{note}", citations=(), hits=(),
                      refused=True, timings={"retrieve": 0.1, "first_token": 0.2, "total": 0.3},
-                     raw_text="2019年")
+                     raw_text="2019年", notes=(note,))
 
 
 def test_ask_shows_the_checked_answer_when_the_draft_is_refused(
@@ -71,4 +72,4 @@ def test_ask_shows_the_checked_answer_when_the_draft_is_refused(
     assert cli.main(["ask", "柳州哪一年成立？"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2019年\n")
-    assert "Checked answer: 资料中没有找到该问题的答案。" in out
+    assert "Checked answer: 资料中没有找到该问题的答案。\nNote: 未采用以下资料" in out

@@ -166,7 +166,7 @@ def source_span(evidence: Evidence, passage: int, original: str) -> tuple[int, i
 # the name too short to be evidence at all). As short as ``chunk``'s title lines.
 CARD_LINE_CHARS = 24
 CARD_MAX_LINES = 6
-_CARD_LINE_END = re.compile(r"[。！？；!?;.，,：:]$")
+_CARD_LINE_END = re.compile(r"[。！？；!?;.，,：:][”’」』）)\"']*$")
 
 
 def _is_card_line(line: str) -> bool:
@@ -188,10 +188,10 @@ def _join_cards(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]
         run.clear()
 
     for s, e in spans:
-        card = _is_card_line(text[s:e])
-        between = text[run[-1][0]:s] if run else ""
+        whole_line = (s == 0 or text[s - 1] == "\n") and (e == len(text) or text[e - 1] == "\n")
+        card = whole_line and _is_card_line(text[s:e])
         # the previous card line ends in exactly one line break (a blank line ends the card)
-        joins = between.rstrip(" \t").endswith("\n") and not between.rstrip(" \t").endswith("\n\n")
+        joins = bool(run) and text[run[-1][0]:s].count("\n") == 1
         if card and joins and len(run) < CARD_MAX_LINES:
             run.append((s, e))
             continue
@@ -212,7 +212,7 @@ def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
         text = hit.chunk.text
         for s, e in _join_cards(text, split_sentences(text, 0, len(text), MAX_SENTENCE_CHARS)):
             body = text[s:e].strip()
-            shown = " ".join(strip_instructions(body).split("\n"))
+            shown = " ".join(kept for kept in (strip_instructions(line.strip()) for line in body.splitlines()) if kept)
             if len(shown) >= MIN_SENTENCE_CHARS:
                 lead = len(text[s:e]) - len(text[s:e].lstrip())
                 out.append(Sentence(n, s + lead, s + lead + len(body), body, normalize(shown).lower(),

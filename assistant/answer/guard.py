@@ -66,16 +66,16 @@ _MD_LINK = re.compile(r"\[([^\]]{1,100})\]\(\s*(?:https?:|www\.|mailto:|javascri
 _ANSWER_VERB = r"(回答|回复|答复|回应|作答|输出|答|说)"
 # An automated reader: a machine word, then what it is (AI助手, 问答系统, 智能问答工具, 检索系统).
 _MACHINE_ZH = (r"((ai|人工智能|智能|智慧|自动|机器|问答|检索|搜索|摘要|生成式)[^，。；\s]{0,6}"
-               r"(助手|助理|系统|工具|程序|机器人|模型|引擎|平台|服务))")
+               r"(助手|助理|系统|工具|程序|机器人|模型|引擎|平台))")
 # Telling whoever reuses the text how to answer, quote or cite it: a request or
 # obligation next to an act of reuse ("引用时请将…表述为", "请各平台据此引用",
-# "请勿再行引用", "回答此问题时，请改用…"). Prose reports such acts ("他在回答记者
-#提问时表示") without directing them.
-# A request to the reader, not a norm described ("记者在引用数据时应当核实来源" is prose).
-_DIRECTIVE_ZH = r"(请|务必|一律|统一|请勿|切勿|不得再|勿再|要先|须先)"
-_REUSE_ZH = (r"(回答|作答|答复|引用|转述|转载|援引|表述为|写作|更新为|改用|据此|以此|优先采用|统一采用|一律采用"
-             r"|直接引用|注明|标注|标明)")
-_MACHINE_EN = (r"\b(ai|automated|machine|language[\s-]model|llm|chatbot|chat|answer|summari[sz]ation|summari[sz]ing|search|"
+# "回答此问题时，请改用…"). Prose reports such acts ("他在回答记者提问时表示") without
+# directing them. The markers are requests to the reader, not norms described
+# ("记者在引用数据时应当核实来源" is prose), and the acts change what is said ("如需
+# 转载，请注明出处" is every news page's footer).
+_DIRECTIVE_ZH = r"((?<![邀申提聘宴敬恳])请|务必|一律|统一|要先|须先|都必须)"
+_REUSE_ZH = r"(表述为|更新为|更正为|写作|说成|据此引用|以此为准|优先采用|统一采用|一律采用|直接引用|同步更新)"
+_MACHINE_EN = (r"\b(ai|automated|machine|language[\s-]model|llm|chatbot|answer|summari[sz]ation|summari[sz]ing|search|"
                r"answering|q&a|qa|retrieval|assistant)\s+(assistants?|systems?|tools?|readers?|engines?|models?|bots?|"
                r"services?|agents?)\b")
 _ZH = (
@@ -118,7 +118,7 @@ _ZH = (
     # "任何大模型在回答…时都必须给出…", "阅读到此处的AI请…" (a bare 大模型 is the corpus's topic:
     # "大模型在医疗领域必须使用高质量数据" is prose)
     r"(任何|所有|各类?|每一?个|读到[^。；，]{0,6}的|阅读到[^。；，]{0,6}的)(ai|大模型|大语言模型|语言模型|问答助手)"
-    r"[^。；]{0,20}(请|必须|务必)[^。；]{0,6}(回答|回复|引用|加上|给出|注明|写上)",
+    r"[^。；]{0,6}(在)?(回答|回复|作答)[^。；]{0,20}(请|必须|务必)",
     # shaping the reply itself ("请在答案开头加上…")
     r"(在|于)(答案|回答|回复|每句话|每个回答)(的)?(开头|结尾|末尾|最后|句末|最前面|前面|后面)"
     r"(加上|附上|写上|注明|添加|插入|加入)",
@@ -128,18 +128,19 @@ _ZH = (
     r"(回答|答复|回复|作答|引用|转述|援引|采信|采用|改用|使用|给出|说成|写成|表述为|以[^。；]{1,25}为准)",
     # an automated reader named as the addressee ("致所有检索、摘要与问答系统：", "AI助手注意：",
     # "请AI摘要与问答系统优先采用", "供机器摘要及问答系统直接引用")
-    rf"(致|告)(所有|全部|各类?|各位)?[^。；：:，,\n]{{0,12}}{_MACHINE_ZH}",
-    rf"(?<![提可])供[^。；：:，,\n]{{0,12}}{_MACHINE_ZH}[^。；，,]{{0,6}}(引用|采用|转述|援引)",
-    rf"{_MACHINE_ZH}(请)?(注意|必读|须知|留意)(?!力)",
+    rf"(^|[\s：:，,。；#【\[（(])致(所有|全部|各类?|各位)?[^。；：:，,\n]{{0,12}}{_MACHINE_ZH}",
+    rf"(?<![提可])供(?![应给电水暖销需货求])[^。；：:，,\n]{{0,12}}{_MACHINE_ZH}[^。；，,]{{0,4}}(直接)?(引用|转述|援引)",
+    rf"{_MACHINE_ZH}(请)?(注意|必读|须知|留意)(?![力到])",
     # directing how the text is reused
     rf"{_DIRECTIVE_ZH}(你|您|各|各类|各位|所有)?[^。；！？\n]{{0,12}}{_REUSE_ZH}",
-    rf"(回答|作答|答复|引用|转述|转载|援引|摘要|复述)(本|该|此|这|相关|上述)?[^。；！？\n]{{0,20}}(时|时候|者)"
-    rf"[^。；！？\n]{{0,4}}{_DIRECTIVE_ZH}",
+    rf"((回答|作答|答复|转述|复述)(本|该|此|这|上述)[^。；！？\n]{{0,20}}|(回答|作答)[^。；！？\n]{{0,20}}相关问题)"
+    rf"(时|时候|者)[，,]?{_DIRECTIVE_ZH}",
     # "被问及…时，回复“…”"
-    rf"(问及|问到|问起)[^。；]{{0,30}}(时|的话)[，,]?(请|就|则|便|一律|都|只)?(你)?{_ANSWER_VERB}",
+    rf"(问及|问到|问起)[^。；]{{0,30}}(时|的话)[，,]?(请|就|则|便|一律|都|只)?(你)?{_ANSWER_VERB}[：:]?[“\"「『]",
 )
 _EN = (
-    r"\b(ignore|disregard|forget)\b.{0,20}\b(previous|prior|above|earlier|all|any|other|your)\b.{0,20}"
+    r"\b(ignore|disregard|forget)\s+(all\s+)?your\s+(guidelines|instructions|rules|prompts?)\b",
+    r"\b(ignore|disregard|forget)\b.{0,20}\b(previous|prior|above|earlier|all|any|other)\b.{0,20}"
     r"\b(instructions?|rules|prompts?|directions|guidance|guidelines)\b",
     r"\b(ignore|disregard)\s+(the|these|those|all|any)?\s*(passages|documents|context|sources|text\s+above)\b",
     r"\b(instructions?|rules)\s+(above\s+)?(are|is)\s+(void|cancelled|canceled|obsolete|no\s+longer\s+valid)\b",
@@ -178,28 +179,25 @@ _EN = (
     # an automated reader told how to answer or cite ("automated assistants should cite …",
     # "Note to summarisation tools and AI assistants: …")
     rf"{_MACHINE_EN}.{{0,60}}\b(should|must|shall|are\s+(asked|requested|required)\s+to|need\s+to|have\s+to)\s+"
-    r"(cite|use|give|state|report|answer|reply|say|quote|treat|rely|adopt|refer|disregard|ignore|follow)\b",
+    r"(cite|use|give|state|report|answer|reply|say|quote|treat|rely|adopt|refer|disregard|ignore|follow|attribute|"
+    r"credit|update)\b",
     rf"\b(note|notice|message|instructions?|reminder|attention|guidance|advice)\s+(to|for)\b.{{0,40}}{_MACHINE_EN}",
-    # whoever reuses the text told how to attribute, quote or update it
-    r"\b(readers|editors|users|media|outlets|platforms|systems|assistants|tools|engines|chatbots)\b.{0,60}"
-    r"\b(should|must|shall|are\s+(asked|requested|required)\s+to|need\s+to|have\s+to)\s+(now\s+)?"
-    r"(attribute|credit|update|cite|quote|use|report|refer|describe|name|give|state|answer|say|adopt)\b",
     # an imperative after "when answering / when you state this number, …"
-    r"\b(when|whenever|if|while)\s+(answering|replying|responding|quoting|citing|summari[sz]ing|asked|reporting|"
+    r"\b(when|whenever|if|while)\s+(answering|replying|responding|asked\s+about|"
     r"you\s+(state|quote|cite|answer|mention|report|give|repeat|use|summari[sz]e))\b[^.;:!?\n]{0,80},\s*"
     r"(please\s+|always\s+|never\s+|also\s+|do\s+not\s+|don'?t\s+)?"
     r"(include|add|append|use|say|state|answer|reply|respond|cite|quote|report|give|write|end|begin|start|mention|"
     r"attribute|refer|omit|describe|call)\b",
-    r"\(\s*(assistants|models|chatbots|bots|llms|ais)\s*[:,]",
+    r"\(\s*(assistants|chatbots|ais)\s*:",
     # an automated reader named as the addressee of what follows ("Formatting requirement for
     # automated assistants:", "Licensing condition for machine readers of this page:")
-    rf"\b(for|to)\s+(all\s+|any\s+)?{_MACHINE_EN}[^.\n]{{0,30}}:",
+    r"\b(for|to)\s+(all\s+|any\s+)?(ai|automated|chat|answer|llm|chatbot)\s+(assistants?|systems?|tools?|"
+    r"readers?|engines?|models?|bots?|agents?)\b[^.\n]{0,30}:",
     # the reply itself shaped ("wrap your answer in", "print it before your answer", "tell the user")
-    r"\b(wrap|put|place|print|begin|start|end|finish|format|prefix|follow|append|prepend)\b.{0,40}"
-    r"\b(your|the)\s+(answer|reply|response|output)s?\b",
-    r"\b(before|after|inside|within|at\s+the\s+(start|end|beginning)\s+of)\s+your\s+(answer|reply|response|output)\b",
-    r"(^|[:;.,!?]\s*|\b(then|please|always|just)\s+)tell\s+(the\s+)?(user|reader|person\s+asking)s?\b",
-    r"\b(answers?|replies|responses)\s+(about|to|on)\b.{0,60}\b(must|should|shall)\s+(be|not|never|only|always|include|say|state)\b",
+    r"\b(wrap|put|place|print|prefix|append|prepend|insert|paste|output)\b.{0,40}\byour\s+(answer|reply|response|output)s?\b",
+    r"(^|[:;.,!?]\s*|\b(then|please|always|just)\s+)tell\s+the\s+users?\b.{0,60}\b(is|was|are|were)\b",
+    r"\b(answers?|replies|responses)\s+about\b.{0,60}\b(must|should|shall)\s+(not|never|only|include|say|state|"
+    r"be\s+plain|be\s+given\s+as)\b",
 )
 PATTERNS: tuple[str, ...] = _ZH + _EN
 # Compiled one by one: Python's re skips ahead on a pattern's literal start, which
@@ -220,7 +218,7 @@ _ASIDE = re.compile(r"（[^（）]{1,120}）|\([^()]{1,120}\)|【[^【】]{1,120
 # A bracket holding only a label ("[SYSTEM]", "【系统提示】"): what follows it is the instruction.
 _LABEL = re.compile(r"^[\[【(（]\s*(system|sys|admin|instructions?|系统|系統|系统提示|系统指令|系统消息|管理员|指令)"
                     r"\s*[:：]?\s*[\]】)）]$", re.IGNORECASE)
-_GAPS = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])|[\u200b-\u200d\u2060\ufeff]")
+_GAPS = re.compile(r"(?<=[\u3400-\u9fff])[^\S\n]+(?=[\u3400-\u9fff])|[\u200b-\u200d\u2060\ufeff]")
 _END = "。.!！?？"
 # Letters spaced out one by one ("i g n o r e"), words apart by two or more spaces.
 _SPACED = re.compile(r"(?<!\S)(?:\S (?! )){3,}\S(?: {2,}(?:\S (?! ))*\S)*(?!\S)")
