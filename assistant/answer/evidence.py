@@ -29,7 +29,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..ingest.chunk import split_sentences
+from ..ingest.chunk import TITLE_LINE_CHARS, split_sentences
 from ..ingest.normalize import normalize
 from ..search.terms import key_terms, term_coverage
 from ..types import Hit
@@ -163,15 +163,15 @@ def source_span(evidence: Evidence, passage: int, original: str) -> tuple[int, i
 # Consecutive short lines with no sentence punctuation are one card, not several
 # sentences: a speaker's caption "刘建明 / 自治区政协委员 / 桂林电子科技大学副校长"
 # names who holds which post only read together (each line alone is a fragment,
-# the name too short to be evidence at all). As short as ``chunk``'s title lines.
-CARD_LINE_CHARS = 24
+# the name too short to be evidence at all). Each line is as short as a title line
+# (``chunk.TITLE_LINE_CHARS``).
 CARD_MAX_LINES = 6
 _CARD_LINE_END = re.compile(r"[。！？；!?;.，,：:][”’」』）)\"']*$")
 
 
 def _is_card_line(line: str) -> bool:
     line = line.strip()
-    return 0 < len(line) <= CARD_LINE_CHARS and _CARD_LINE_END.search(line) is None
+    return 0 < len(line) <= TITLE_LINE_CHARS and _CARD_LINE_END.search(line) is None
 
 
 def _join_cards(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -25,6 +25,8 @@ _HEADING = re.compile(
     r"^(#{1,6}\s+.+|第[一二三四五六七八九十百\d]+[章节部分篇].{0,30}|[一二三四五六七八九十]+、.{1,30}|（[一二三四五六七八九十]+）.{1,30}|\d+(\.\d+)*\s+\S.{0,30})$"
 )
 _WORDCHAR = re.compile(r"[0-9A-Za-z.%％,．·\-]")
+# A line this short without sentence punctuation reads as a title, not a sentence.
+TITLE_LINE_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def _is_heading(line: str) -> bool:
     if _HEADING.match(line):
         return True
     # A short line without sentence punctuation reads as a title.
-    return len(line) <= 24 and not re.search(r"[。！？；!?;，,:：]$", line) and not line.isdigit()
+    return len(line) <= TITLE_LINE_CHARS and not re.search(r"[。！？；!?;，,:：]$", line) and not line.isdigit()
 
 
 def _safe_cut(text: str, start: int, limit: int) -> int:
