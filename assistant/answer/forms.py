@@ -29,6 +29,9 @@ MEASURE_WORDS = (
     "亩", "岁")
 # A year named by a question (2024年, "in 2024").
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# A question asking for a count or an amount (哪几家 asks for names, so it is left out).
+ASKS_AMOUNT = re.compile(r"多少|(?<!哪)几[个家届项条名位次年倍种所座件]|\bhow (?:many|much)\b|"
+                         r"\bwhat (?:share|percentage|proportion)\b", re.I)
 # A number with the unit character written right after it (16家, 6月, 100亿).
 NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|[\u3400-\u9fff])?")
 

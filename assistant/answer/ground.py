@@ -17,7 +17,11 @@ model read:
   (the same measure a year earlier) is not an answer (``year_mismatch``);
 - beside a figure, the answer must not restate a measure of the question the
   evidence lacks (授权量 when the evidence gives the 申请量: ``restated_gaps``);
-- a how-many question needs an amount in the answer (``lacks_amount``);
+- a how-many question needs an amount in the answer (``lacks_amount``), and not
+  the amount of a group the asked thing is one item of (``near_miss``: 微软 in
+  "微软、谷歌和亚马逊等…投入超500亿美元");
+- a post the question asks about (团长) must not be one the evidence writes
+  only as a deputy's (副团长: ``near_miss``);
 - the evidence lines holding the answer must be about the question: enough of
   its Chinese key terms and all its Latin names or codes (``support``);
 - a name an English answer romanises (Qi Xiangdong) must be the pinyin of
@@ -35,6 +39,7 @@ from ..ingest.normalize import has_cjk
 from .cite import MARKER, facts
 from .evidence import QuestionKind, question_kind
 from .forms import (
+    ASKS_AMOUNT,
     CJK_OR_WORD,
     ENGLISH_FILLER,
     NUMBER_UNIT,
@@ -47,6 +52,7 @@ from .forms import (
     source_form,
     supported,
 )
+from .near_miss import deputy_posts, group_figure
 from .romanized import unread_names
 from .support import MIN_SUBJECT_COVERAGE, missing_identifiers, subject_coverage
 
@@ -219,9 +225,6 @@ def adds_nothing(answer: str, question: str) -> bool:
     return all(_forms(u) & asked for u in units) and not _new_pair(body, asked_text)
 
 
-# A question asking for a count or an amount (哪几家 asks for names, so it is left out).
-_ASKS_AMOUNT = re.compile(r"多少|(?<!哪)几[个家届项条名位次年倍种所座件]|\bhow (?:many|much)\b|"
-                          r"\bwhat (?:share|percentage|proportion)\b", re.I)
 # Any way of writing an amount: digits, Chinese numerals, English number and quantity words.
 _AMOUNT = re.compile(r"\d+|[一二三四五六七八九十百千万亿两半萬億兩]|\b(?:"
                      + "|".join(NUMBER_WORDS) + r"|one|half|several|dozens|hundreds|thousands|millions|"
@@ -232,7 +235,7 @@ def lacks_amount(answer: str, question: str) -> bool:
     """True when ``question`` asks how many or how much and ``answer`` adds no amount
     to what the question says (``2024年一季度…人才供给数量呈现持续增长趋势`` answers
     no 2024年一季度…多少: its 2024 and 一 are the question's)."""
-    if not _ASKS_AMOUNT.search(question):
+    if not ASKS_AMOUNT.search(question):
         return False
     asked = set(CJK_OR_WORD.findall(compare_form(question)))
     new = [u for u in CJK_OR_WORD.findall(compare_form(answer)) if u not in asked]
@@ -244,9 +247,10 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
     if (adds_nothing(answer, question) or lacks_amount(answer, question)
             or unsupported_facts(answer, question, evidence)
             or year_mismatch(answer, question, evidence)
-            or restated_gaps(answer, question, evidence)):
+            or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)):
         return False
-    if missing_identifiers(answer, question, evidence) or unread_names(answer, question, evidence):
+    if (missing_identifiers(answer, question, evidence) or unread_names(answer, question, evidence)
+            or deputy_posts(question, evidence)):
         return False
     subject = subject_coverage(answer, question, evidence)
     if subject is not None and subject < MIN_SUBJECT_COVERAGE:

@@ -1,0 +1,137 @@
+"""Near-miss checks: the entity asked about is in the evidence, what was asked of it is not.
+
+**An amount stated for a group answers nothing about one member.** Documents
+often give one figure for several things named together:
+
+- "微软、谷歌和亚马逊等科技巨头已累计在东盟人工智能领域投入超500亿美元" does not say
+  how much 微软 invested;
+- "我区现有人工智能相关企业2447家" beside "南宁市、柳州市、桂林市…等城市的相关企业数量
+  位居全区前6名" does not say how many firms 南宁市 has.
+
+A small model asked about the member copies the group's figure.
+``group_figure`` finds the question's key terms that the evidence names only as
+an item of a list (``A、B和C``) — in the sentences holding the answer's figure,
+or, when those do not name the term at all, everywhere in the evidence —
+unless the sentence gives a figure per item (分别, 各). Only amount questions
+(多少, 几家, how many) are judged: a date stated for several things
+(南宁、柳州等城市于2023年启动) is each one's date.
+
+**A deputy is not the holder of the post.** Asked who leads a delegation
+(团长), the model names the person the evidence calls its deputy (副团长).
+``deputy_posts`` finds the question's key terms that the evidence writes only
+with 副 before them.
+
+Either finding turns the answer into a refusal (``ground.is_grounded``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..ingest.normalize import has_cjk
+from ..search.terms import key_terms
+from .forms import ASKS_AMOUNT, NUMBER_UNIT, compare_form, has_number, in_source
+from .language import ENGLISH, question_script
+from .support import evidence_lines
+
+# Where a sentence ends in ``compare_form`` text (full-width marks are normalised).
+_SENTENCE_END = re.compile(r"[。!?;！？；\n]")
+# The item separator of a Chinese list.
+_ENUMERATION_COMMA = "、"
+# An item ends at the asked term, or one administrative suffix after it (南宁 in
+# 南宁市、); "来自越南、" does not list 来自, nor "发展改革委、" 改革.
+_NAME_SUFFIX = "[市省区县州国镇村]?"
+_ITEM_END = re.compile(rf"{_NAME_SUFFIX}(?:{_ENUMERATION_COMMA}|和|及|与|以及|等|[,，。;；]|$)")
+_BEFORE_SEPARATOR = re.compile(rf"{_NAME_SUFFIX}{_ENUMERATION_COMMA}")
+# The last item of a list: "、B和C" ends "和", with no clause break since the last separator.
+MAX_ITEM_CHARS = 12
+_LAST_ITEM = re.compile(rf"{_ENUMERATION_COMMA}[^,，。;；、]{{1,{MAX_ITEM_CHARS}}}(?:和|及|与|以及)$")
+# A sentence giving one figure per item of its list is about each item.
+_PER_ITEM = re.compile(r"分别|各自|各有|依次|respectively")
+# How a question lists several things itself (it then asks about the group).
+_QUESTION_LIST = re.compile(r"[、和与及跟]")
+
+
+def _is_item(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is an item of a list (``A、B和C``): the first item
+    is followed by the separator; a later one follows a separator (or "、…和") and
+    ends where an item ends (a separator, 和, 等 or a clause break). "以广西为核心、通达
+    东盟国家的光缆" lists two clauses, not 通达 as a thing."""
+    if _BEFORE_SEPARATOR.match(text, end):
+        return True
+    after_separator = text[:start].endswith(_ENUMERATION_COMMA) or _LAST_ITEM.search(text[:start]) is not None
+    return after_separator and _ITEM_END.match(text, end) is not None
+
+
+def _only_listed(term: str, sentence: str) -> bool | None:
+    """True when every mention of ``term`` in ``sentence`` is a list item of a
+    sentence without a per-item figure; False when one is not; None when the
+    sentence does not name ``term``."""
+    spans = [(m.start(), m.end()) for m in re.finditer(re.escape(term), sentence)]
+    if not spans:
+        return None
+    return all(_is_item(sentence, s, e) for s, e in spans) and not _PER_ITEM.search(sentence)
+
+
+def _before_figure(sentence: str, figures: list[str]) -> str:
+    """``sentence`` up to its first mention of one of ``figures``. A list after the
+    figure is what was counted ("举办21届博览会、峰会": 21 of each), not who shares it."""
+    found = [m.start() for f in figures for m in re.finditer(rf"(?<![\d.]){re.escape(f)}", sentence)]
+    return sentence[:min(found)] if found else sentence
+
+
+def _listed_by_question(term: str, question: str) -> bool:
+    """Whether the question itself names ``term`` beside another thing (微软和谷歌共投入多少)."""
+    for m in re.finditer(re.escape(term), question):
+        if _QUESTION_LIST.match(question, m.end()) or _QUESTION_LIST.search(question[max(0, m.start() - 1):m.start()]):
+            return True
+    return False
+
+
+def group_figure(answer: str, question: str, evidence: str) -> list[str]:
+    """Key terms of an amount ``question`` that the ``evidence`` names only as one
+    item of a list, where the ``answer``'s figure is the list's: the figure is
+    the group's, not the term's. Empty when the answer is about the term, or
+    when the question is not an amount question, is English (its key terms are
+    English) or the answer adds no figure."""
+    if not ASKS_AMOUNT.search(question) or question_script(question) == ENGLISH:
+        return []
+    asked = compare_form(question)
+    figures = [f for f in NUMBER_UNIT.findall(compare_form(answer)) if not has_number(f, asked)]
+    sentences = [s for line in evidence_lines(evidence).values() for s in _SENTENCE_END.split(line) if s]
+    holding = [s for s in sentences if any(in_source(f, s) for f in figures)]
+    if not holding:
+        return []
+    out = []
+    for term in key_terms(question):
+        if not has_cjk(term) or len(term) < 2 or _listed_by_question(term, asked):
+            continue
+        # Each sentence of the figure that names the term, judged up to the figure
+        # (a term named only after it is no list member: False).
+        beside = [_only_listed(term, _before_figure(s, figures)) is True for s in holding if term in s]
+        if not beside:  # the figure's sentences do not name the term: where does the evidence?
+            beside = [_only_listed(term, s) is True for s in sentences if term in s]
+        if beside and all(beside):
+            out.append(term)
+    return out
+
+
+# What makes a post someone else's: 副团长 is the deputy of the 团长.
+DEPUTY = "副"
+
+
+def deputy_posts(question: str, evidence: str) -> list[str]:
+    """Key terms of a Chinese ``question`` (团长) that the ``evidence`` names, but
+    only as a deputy's post (副团长), while the question does not ask for a deputy."""
+    if question_script(question) == ENGLISH:
+        return []
+    asked = compare_form(question)
+    text = "\n".join(evidence_lines(evidence).values())
+    out = []
+    for term in key_terms(question):
+        if not has_cjk(term) or len(term) < 2 or term.startswith(DEPUTY) or DEPUTY + term in asked:
+            continue
+        starts = [m.start() for m in re.finditer(re.escape(term), text)]
+        if starts and all(i > 0 and text[i - 1] == DEPUTY for i in starts):
+            out.append(term)
+    return out
