@@ -408,4 +408,3 @@ def test_a_card_of_short_lines_is_one_sentence() -> None:
     assert [s.prompt_text for s in apart] == ["自治区政协委员会议在南宁召开"]  # "刘建明" alone is too short
     ev = select_evidence(["桂林电子科技大学哪位副校长介绍了广西人工智能学院？"], [_hit(text)], len, 200, 3)
     assert "刘建明" in ev.format()
-
