@@ -1,0 +1,181 @@
+"""Two steps for a question that names a thing by what another document says of it.
+
+"全国政协委员黄晓娟任副校长的那所高校，据白皮书已明确了人工智能的什么研究方向？"
+needs the university first (one document: 广西师范大学), then what the white
+paper says of it. Handed both sentences at once, the 1.5B model answers with
+the university or refuses: it does not chain two facts. Asked in two steps it
+answers each, as it answers one-fact questions (``eval/RESULTS.md``).
+
+``split_bridge`` finds such a question by its pointing word and writes both steps:
+
+- **A clause ending in the pointed thing** ("…的那所高校，据白皮书…？"): the first
+  step asks "…的哪所高校？", the second puts its answer where the clause was
+  ("广西师范大学据白皮书…？"). An answer that is only an ordinal (第22届) keeps the
+  thing's name after it (第22届中国—东盟博览会).
+- **A later clause pointing back** ("…曾孕育出“汽车城”；据白皮书，在这座城市建设的…？"):
+  the first step asks what the earlier clauses name ("…，这座城市是哪座城市？", or
+  the earlier sentence itself when it is a question: "…的是哪国总理？"); the second
+  is the pointing clause, with its source (据白皮书), the answer written before
+  the pointing word ("在柳州这座城市建设的…").
+
+``two_step`` runs them: the first step's short answer (its first line, without
+markers) carries into the second, whose answer is the answer; a note names
+what the first step found, with its citation. When the first step refuses or
+answers with more than a name, the question is answered in one step as before.
+English questions are answered in one step (their pointing words are not
+these).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..types import Answer, Citation
+from .cite import MARKER
+from .language import ENGLISH, question_script
+
+with warnings.catch_warnings():
+    # jieba imports pkg_resources, which warns on every start; nothing to act on.
+    warnings.simplefilter("ignore", UserWarning)
+    import jieba
+
+# Measure words after 那/这 that make a pointing phrase (那所高校, 这座城市, 那一届).
+CLASSIFIERS = "家所位届个座条项名款部种只"
+# The first step's answer carries into the second question only when it is a name:
+# longer answers are sentences (the model restating the question).
+MAX_FOUND_CHARS = 24
+# Characters of the noun the first step asks about when a later clause points back
+# (这座城市建设的… → 城市): the pointed noun is the first word, at most this long.
+MAX_NOUN_CHARS = 2
+
+_CLAUSE = re.compile(r"[^，,；;？?]+[，,；;？?]?")
+_CLAUSE_END = "，,；;"
+_QUESTION_END = "？?"
+# A clause ending with the pointed thing: "…的那所高校", "…的那一届中国—东盟博览会".
+_ENDING_POINTER = re.compile(rf"[那这](一?[{CLASSIFIERS}])([^，,；;？?]{{1,16}})$")
+# A pointing word inside a later clause: 这座, 那家, 该 (not 应该).
+_POINTER = re.compile(rf"[那这]一?[{CLASSIFIERS}]|(?<!应)该(?=[\u4e00-\u9fff])")
+# A clause that only names the source of the rest: "据白皮书，", "根据陈刚专访，".
+_SOURCE_CLAUSE = re.compile(r"^(?:据|根据|依据|按照)[^，,；;？?]{1,20}[，,]$")
+
+# The note naming what the first step found ({marks}: its citation markers).
+FOUND_NOTE = "（先查得：{question} {found}{marks}）"
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """The two steps of a question that names a thing by description."""
+
+    first: str  # the question of the first step: which thing is meant
+    rest: str  # the second question, around ``{found}``
+    noun: str = ""  # the pointed thing's name, kept after an ordinal answer
+    classifier: str = ""
+
+    def second(self, found: str) -> str:
+        """The second question, with the first step's answer ``found`` in place."""
+        if self.noun and found.endswith(self.classifier) and self.noun not in found:
+            found += self.noun
+        return self.rest.format(found=found)
+
+
+def _clauses(question: str) -> list[str]:
+    return _CLAUSE.findall(question.strip())
+
+
+def split_bridge(question: str) -> Bridge | None:
+    """The two steps of ``question``, or None when it names nothing by description
+    (one clause, no pointing word, or English)."""
+    if question_script(question) == ENGLISH:
+        return None
+    clauses = _clauses(question)
+    if len(clauses) < 2:
+        return None
+    for i, clause in enumerate(clauses[:-1]):
+        body = clause.rstrip(_CLAUSE_END)
+        m = _ENDING_POINTER.search(body)
+        if m and clause[-1:] in _CLAUSE_END:
+            first = "".join(clauses[:i]) + body[:m.start()] + "哪" + m.group(1) + m.group(2) + "？"
+            rest = "{found}" + "".join(clauses[i + 1:]).replace("{", "{{").replace("}", "}}")
+            return Bridge(first=first, rest=rest, noun=m.group(2), classifier=m.group(1)[-1])
+    for i in range(1, len(clauses)):
+        m = _POINTER.search(clauses[i])
+        if m is None:
+            continue
+        source = clauses[i - 1] if i >= 2 and _SOURCE_CLAUSE.match(clauses[i - 1]) else ""
+        earlier = "".join(clauses[:i - 1] if source else clauses[:i])
+        if not earlier.strip():
+            return None
+        clause = clauses[i]
+        rest = (source + clause[:m.start()]).replace("{", "{{").replace("}", "}}") + "{found}" + (
+            clause[m.start():] + "".join(clauses[i + 1:])).replace("{", "{{").replace("}", "}}")
+        if earlier[-1] in _QUESTION_END:
+            return Bridge(first=earlier, rest=rest)
+        words = jieba.lcut(clause[m.end():])
+        noun = words[0][:MAX_NOUN_CHARS] if words else ""
+        if not re.fullmatch(r"[\u4e00-\u9fff]+", noun):
+            return None
+        measure = m.group(0)[1:] if m.group(0)[0] in "那这" else ("个" if len(noun) > 1 else "")
+        pointer = m.group(0) + noun
+        return Bridge(first=f"{earlier.rstrip(_CLAUSE_END)}，{pointer}是哪{measure}{noun}？", rest=rest)
+    return None
+
+
+def found_name(answer: Answer) -> str:
+    """The first step's answer as a name to carry on: its first line without markers
+    or end punctuation; "" when it refused or wrote more than ``MAX_FOUND_CHARS``."""
+    if answer.refused:
+        return ""
+    line = MARKER.sub("", answer.main_text.splitlines()[0] if answer.main_text else "").strip(" 。.")
+    return line if 0 < len(line) <= MAX_FOUND_CHARS else ""
+
+
+AnswerOne = Callable[[str], Iterator["str | Answer"]]
+
+
+def two_step(question: str, bridge: Bridge, answer_one: AnswerOne) -> Iterator[str | Answer]:
+    """Answer ``question`` in the two steps of ``bridge`` (``answer_one`` streams one
+    question's answer), or in one step when the first finds no name."""
+    first = _final(answer_one(bridge.first))
+    found = found_name(first)
+    if not found:
+        yield from answer_one(question)
+        return
+    second: Answer | None = None
+    for item in answer_one(bridge.second(found)):
+        if isinstance(item, Answer):
+            second = item
+        else:
+            yield item
+    assert second is not None  # answer_one always ends with its Answer
+    yield merge(question, bridge.first, found, first, second)
+
+
+def _final(items: Iterator[str | Answer]) -> Answer:
+    out = [item for item in items if isinstance(item, Answer)]
+    assert out, "an answer stream ends with its Answer"
+    return out[-1]
+
+
+def merge(question: str, first_question: str, found: str, first: Answer, second: Answer) -> Answer:
+    """The second step's answer to ``question``, with a note naming what the first
+    found and citing it (its markers numbered after the second step's passages)."""
+    offset = len(second.hits)
+    carried = tuple(dataclasses.replace(c, marker=c.marker + offset) for c in first.citations
+                    if c.marker <= len(first.hits))
+    marks = "".join(dict.fromkeys(f"[{c.marker}]" for c in carried))
+    note = FOUND_NOTE.format(question=first_question, found=found, marks=marks)
+    citations: tuple[Citation, ...] = (*second.citations, *carried)
+    timings = {
+        "retrieve": first.timings.get("retrieve", 0.0) + second.timings.get("retrieve", 0.0),
+        "first_token": first.timings.get("total", 0.0) + second.timings.get("first_token", 0.0),
+        "total": first.timings.get("total", 0.0) + second.timings.get("total", 0.0),
+    }
+    return dataclasses.replace(
+        second, question=question, text="\n".join((second.text, note)), citations=citations,
+        hits=(*second.hits, *first.hits), notes=(*second.notes, note), timings=timings,
+        prompt_tokens=first.prompt_tokens + second.prompt_tokens,
+        completion_tokens=first.completion_tokens + second.completion_tokens)

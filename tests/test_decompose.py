@@ -1,0 +1,101 @@
+"""Two-step answers for questions that name a thing by description (``assistant.answer.decompose``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.answer.decompose import Bridge, found_name, split_bridge, two_step
+from assistant.types import Answer, Chunk, Citation, Hit
+
+
+@pytest.mark.parametrize(("question", "first", "second"), [
+    # a clause ending in the pointed thing
+    ("张教授任院长的那所高校，据年鉴开设了什么专业？", "张教授任院长的哪所高校？", "海滨大学据年鉴开设了什么专业？"),
+    # an ordinal answer keeps the thing's name
+    ("节目中主持人参观的那一届博览会，据专访是在哪个月举办的？", "节目中主持人参观的哪一届博览会？",
+     "第9届博览会据专访是在哪个月举办的？"),
+    # a later clause points back, after its source
+    ("报道称该省曾孕育出“钢铁城”；据年鉴，在这座城市建设的工厂年产能是多少？",
+     "报道称该省曾孕育出“钢铁城”，这座城市是哪座城市？", "据年鉴，在海滨这座城市建设的工厂年产能是多少？"),
+    # the earlier sentence is itself a question
+    ("对市长说这句话的是哪国总理？据专访，代表团访问该国期间签了几份协议？", "对市长说这句话的是哪国总理？",
+     "据专访，代表团访问海滨该国期间签了几份协议？"),
+])
+def test_a_described_thing_is_asked_for_first(question: str, first: str, second: str) -> None:
+    bridge = split_bridge(question)
+    assert bridge is not None and bridge.first == first
+    found = "第9届" if "届" in first else "海滨大学" if "高校" in first else "海滨"
+    assert bridge.second(found) == second
+
+
+@pytest.mark.parametrize("question", [
+    "广西人工智能产业基金规模是多少？",  # one clause
+    "截至2024年5月底，南宁市有多少家人工智能企业？",  # no pointing word
+    "该站位于哪里？",  # points at the document's subject, not at an earlier clause
+    "你认为应该如何发展，有什么建议？",  # 应该 points at nothing
+    "Which university did the vice-president lead, according to the white paper?",
+    "这些企业来自哪里，数量是多少？",  # 这些 is no pointing phrase
+])
+def test_other_questions_are_asked_in_one_step(question: str) -> None:
+    assert split_bridge(question) is None
+
+
+def _hit(n: int) -> Hit:
+    text = f"第{n}段"
+    chunk = Chunk(chunk_id=f"d-{n}", doc_id="d", source="d.txt", ordinal=n, text=text,
+                  search_text=text, start=0, end=len(text))
+    return Hit(chunk=chunk, score=1.0)
+
+
+def _answer(question: str, text: str, refused: bool = False, cited: int = 1) -> Answer:
+    hits = tuple(_hit(n) for n in range(2))
+    citations = () if refused else (Citation(cited, "d-0", "d", "d.txt", 0, 3, "第0段"),)
+    return Answer(question=question, text=text, citations=citations, hits=hits, refused=refused,
+                  timings={"retrieve": 0.1, "first_token": 1.0, "total": 2.0}, prompt_tokens=100,
+                  completion_tokens=5)
+
+
+def test_found_name_is_a_short_first_line() -> None:
+    assert found_name(_answer("q", "海滨大学[1]。")) == "海滨大学"
+    assert found_name(_answer("q", "资料中没有找到该问题的答案。", refused=True)) == ""
+    assert found_name(_answer("q", "张教授任院长的那所高校是一所位于海滨的综合性研究型大学[1]")) == ""
+
+
+class _Script:
+    """Answers sub-questions from a table; remembers what it was asked."""
+
+    def __init__(self, answers: dict[str, Answer]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def __call__(self, question: str) -> Iterator[str | Answer]:
+        self.asked.append(question)
+        answer = self.answers[question]
+        yield answer.text
+        yield answer
+
+
+BRIDGE = Bridge(first="哪所高校？", rest="{found}开设了什么专业？")
+
+
+def test_two_steps_answer_with_the_second_and_cite_the_first() -> None:
+    script = _Script({"哪所高校？": _answer("哪所高校？", "海滨大学[1]"),
+                      "海滨大学开设了什么专业？": _answer("海滨大学开设了什么专业？", "海洋工程[1]")})
+    items = list(two_step("原问题？", BRIDGE, script))
+    final = items[-1]
+    assert isinstance(final, Answer) and items[:-1] == ["海洋工程[1]"]  # only the second step streams
+    assert script.asked == ["哪所高校？", "海滨大学开设了什么专业？"]
+    assert final.question == "原问题？" and final.main_text == "海洋工程[1]"
+    assert final.notes == ("（先查得：哪所高校？ 海滨大学[3]）",)  # first step's [1] after 2 passages
+    assert [c.marker for c in final.citations] == [1, 3] and len(final.hits) == 4
+    assert final.prompt_tokens == 200 and final.timings["total"] == 4.0
+
+
+def test_a_first_step_that_finds_no_name_falls_back_to_one_step() -> None:
+    script = _Script({"哪所高校？": _answer("哪所高校？", "资料中没有找到该问题的答案。", refused=True),
+                      "原问题？": _answer("原问题？", "海洋工程[1]")})
+    final = list(two_step("原问题？", BRIDGE, script))[-1]
+    assert script.asked == ["哪所高校？", "原问题？"]
+    assert isinstance(final, Answer) and final.text == "海洋工程[1]" and not final.notes
