@@ -17,7 +17,7 @@ from typing import Any
 
 from .answer.answerability import Calibration
 from .answer.converse import QueryPreparer
-from .answer.decompose import split_bridge, two_step
+from .answer.decompose import plan_steps
 from .answer.generate import load_generator
 from .answer.pipeline import Answerer
 from .answer.prompting import AnswerLanguage, Prompts, answer_language
@@ -254,16 +254,16 @@ class Assistant:
         ``overrides`` change settings for this call only, as in ``ask``.
         ``on_retrieved`` is called with the passages as soon as retrieval is done,
         before the model reads them (the chat UI shows it as a stage). A question
-        that names a thing by what another document says of it is answered in two
-        steps (``answer.decompose``; ``Settings.decompose``).
+        that names a thing by what another document says of it, or compares two
+        figures, is answered in steps (``answer.decompose``; ``Settings.decompose``).
         """
         s = self.settings.replace(**overrides) if overrides else self.settings
         q = self._check_question(question)
-        bridge = split_bridge(q) if s.decompose else None
-        if bridge is None:
+        plan = plan_steps(q) if s.decompose else None
+        if plan is None:
             yield from self._stream_one(q, s, on_retrieved)
         else:
-            yield from two_step(q, bridge, lambda step: self._stream_one(step, s, on_retrieved))
+            yield from plan.run(q, lambda step: self._stream_one(step, s, on_retrieved))
 
     def _stream_one(self, q: str, s: Settings, on_retrieved: Callable[[Sequence[Hit]], None] | None,
                     ) -> Iterator[str | Answer]:

@@ -95,8 +95,9 @@ class Settings:
     # Most tokens of the bridge sentence a second search may add for a question that
     # links two documents (answer/bridge.py); 0 turns the second hop off.
     bridge_tokens: int = 120
-    # Answer a question that names a thing by description ("…的那所高校，据白皮书…？")
-    # in two steps: which thing, then what is asked of it (answer/decompose.py).
+    # Answer in steps a question that names a thing by description ("…的那所高校，据白皮书…？":
+    # which thing, then what is asked of it) or compares two figures ("A与B相比，哪个
+    # 更大？": each figure, then code compares them); answer/decompose.py, versus.py.
     decompose: bool = True
     answer_threshold: float | None = None  # None: the calibrated threshold
     max_answer_tokens: int = 120

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answer.decompose import Bridge, found_name, split_bridge, two_step
+from assistant.answer.decompose import Bridge, found_name, plan_steps, split_bridge
 from assistant.types import Answer, Chunk, Citation, Hit
 
 
@@ -83,7 +83,7 @@ BRIDGE = Bridge(first="哪所高校？", rest="{found}开设了什么专业？")
 def test_two_steps_answer_with_the_second_and_cite_the_first() -> None:
     script = _Script({"哪所高校？": _answer("哪所高校？", "海滨大学[1]"),
                       "海滨大学开设了什么专业？": _answer("海滨大学开设了什么专业？", "海洋工程[1]")})
-    items = list(two_step("原问题？", BRIDGE, script))
+    items = list(BRIDGE.run("原问题？", script))
     final = items[-1]
     assert isinstance(final, Answer) and items[:-1] == ["海洋工程[1]"]  # only the second step streams
     assert script.asked == ["哪所高校？", "海滨大学开设了什么专业？"]
@@ -96,6 +96,13 @@ def test_two_steps_answer_with_the_second_and_cite_the_first() -> None:
 def test_a_first_step_that_finds_no_name_falls_back_to_one_step() -> None:
     script = _Script({"哪所高校？": _answer("哪所高校？", "资料中没有找到该问题的答案。", refused=True),
                       "原问题？": _answer("原问题？", "海洋工程[1]")})
-    final = list(two_step("原问题？", BRIDGE, script))[-1]
+    final = list(BRIDGE.run("原问题？", script))[-1]
     assert script.asked == ["哪所高校？", "原问题？"]
     assert isinstance(final, Answer) and final.text == "海洋工程[1]" and not final.notes
+
+
+def test_a_comparison_is_planned_before_a_described_thing() -> None:
+    question = "甲专访中已举办的大会届数，与节目中主持人参观的那届博览会的届次相比，哪个数字更大？"
+    assert split_bridge(question) is not None
+    assert type(plan_steps(question)).__name__ == "Comparison"
+    assert plan_steps("广西人工智能产业基金规模是多少？") is None

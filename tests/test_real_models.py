@@ -92,6 +92,37 @@ def test_refuses_what_the_corpus_does_not_say(real_bot: Assistant) -> None:
     assert answer.citations == ()
 
 
+def test_a_group_amount_is_no_answer_about_one_member(real_bot: Assistant) -> None:
+    """Gold c229: the corpus gives one figure for 微软、谷歌和亚马逊等 together; the model
+    copies it as 微软's unless ``near_miss.group_figure`` turns it into a refusal."""
+    answer = real_bot.ask("自2023年以來，微軟在東盟人工智能領域投入了多少資金？")
+    assert answer.refused, answer.raw_text
+
+
+def test_a_described_city_is_found_first_then_asked_about(real_bot: Assistant) -> None:
+    """Gold c269: one document calls 柳州 the "汽车城", the white paper gives the robot
+    factory built there; in one step the model refused, in two (``decompose``) it answers."""
+    answer = real_bot.ask("城市进化论文章称广西曾孕育出“汽车城”；据白皮书，"
+                          "在这座城市建设的机器人超级智慧工厂达产后年产能达多少台机器人以上？")
+    assert not answer.refused, answer.text
+    assert "2万台" in normalize_answer(answer.main_text), answer.text
+    assert any("柳州" in note for note in answer.notes), answer.notes
+    cited = {Path(c.source).name[:3] for c in answer.citations}
+    assert {"000", "003"} <= cited, cited  # the city's document and the white paper
+
+
+def test_two_figures_from_two_documents_are_compared_by_code(real_bot: Assistant) -> None:
+    """Gold c281: each side's figure is asked on its own, code compares them (``versus``);
+    the answer names the winner and cites both figures' documents."""
+    answer = real_bot.ask("城市进化论文章提到广西2018年出台的《加快数字广西建设若干措施》的措施条数，和白皮书中"
+                          "广东《广东省加快建设通用人工智能产业创新引领地的实施意见》提出的意见条数，哪个更多？")
+    assert not answer.refused, answer.text
+    assert answer.main_text.startswith("城市进化论文章提到广西2018年出台的《加快数字广西建设若干措施》"), answer.text
+    assert "25条" in answer.main_text and "22条" in answer.main_text, answer.text
+    cited = {Path(c.source).name[:3] for c in answer.citations}
+    assert {"000", "003"} <= cited, cited
+
+
 def test_follow_up_is_rewritten_from_the_conversation_and_answered(real_bot: Assistant) -> None:
     history = [("南A中心首批有多少家东盟企业签约入驻？", "南A中心迎来了首批16家东盟企业签约入驻。[1]")]
     standalone = real_bot.contextualize("那它是哪天开工的？", history)

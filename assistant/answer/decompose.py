@@ -18,12 +18,16 @@ answers each, as it answers one-fact questions (``eval/RESULTS.md``).
   is the pointing clause, with its source (据白皮书), the answer written before
   the pointing word ("在柳州这座城市建设的…").
 
-``two_step`` runs them: the first step's short answer (its first line, without
+``Bridge.run`` runs them: the first step's short answer (its first line, without
 markers) carries into the second, whose answer is the answer; a note names
 what the first step found, with its citation. When the first step refuses or
 answers with more than a name, the question is answered in one step as before.
 English questions are answered in one step (their pointing words are not
 these).
+
+``plan_steps`` picks the plan of a question: a comparison of two figures
+(``versus``) or a described thing (``split_bridge``), by the first planner in
+``PLANNERS`` that finds one.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from dataclasses import dataclass
 from ..types import Answer, Citation
 from .cite import MARKER
 from .language import ENGLISH, question_script
+from .steps import AnswerOne, StepPlan, final_answer, summed_timings
+from .versus import split_comparison
 
 with warnings.catch_warnings():
     # jieba imports pkg_resources, which warns on every start; nothing to act on.
@@ -80,6 +86,24 @@ class Bridge:
         if self.noun and found.endswith(self.classifier) and self.noun not in found:
             found += self.noun
         return self.rest.format(found=found)
+
+    def run(self, question: str, answer_one: AnswerOne) -> Iterator[str | Answer]:
+        """Answer ``question`` in the two steps (``answer_one`` streams one question's
+        answer; only the second step streams), or in one step when the first finds
+        no name."""
+        first = final_answer(answer_one(self.first))
+        found = found_name(first)
+        if not found:
+            yield from answer_one(question)
+            return
+        second: Answer | None = None
+        for item in answer_one(self.second(found)):
+            if isinstance(item, Answer):
+                second = item
+            else:
+                yield item
+        assert second is not None  # answer_one always ends with its Answer
+        yield merge(question, self.first, found, first, second)
 
 
 def _clauses(question: str) -> list[str]:
@@ -133,33 +157,6 @@ def found_name(answer: Answer) -> str:
     return line if 0 < len(line) <= MAX_FOUND_CHARS else ""
 
 
-AnswerOne = Callable[[str], Iterator["str | Answer"]]
-
-
-def two_step(question: str, bridge: Bridge, answer_one: AnswerOne) -> Iterator[str | Answer]:
-    """Answer ``question`` in the two steps of ``bridge`` (``answer_one`` streams one
-    question's answer), or in one step when the first finds no name."""
-    first = _final(answer_one(bridge.first))
-    found = found_name(first)
-    if not found:
-        yield from answer_one(question)
-        return
-    second: Answer | None = None
-    for item in answer_one(bridge.second(found)):
-        if isinstance(item, Answer):
-            second = item
-        else:
-            yield item
-    assert second is not None  # answer_one always ends with its Answer
-    yield merge(question, bridge.first, found, first, second)
-
-
-def _final(items: Iterator[str | Answer]) -> Answer:
-    out = [item for item in items if isinstance(item, Answer)]
-    assert out, "an answer stream ends with its Answer"
-    return out[-1]
-
-
 def merge(question: str, first_question: str, found: str, first: Answer, second: Answer) -> Answer:
     """The second step's answer to ``question``, with a note naming what the first
     found and citing it (its markers numbered after the second step's passages)."""
@@ -169,13 +166,22 @@ def merge(question: str, first_question: str, found: str, first: Answer, second:
     marks = "".join(dict.fromkeys(f"[{c.marker}]" for c in carried))
     note = FOUND_NOTE.format(question=first_question, found=found, marks=marks)
     citations: tuple[Citation, ...] = (*second.citations, *carried)
-    timings = {
-        "retrieve": first.timings.get("retrieve", 0.0) + second.timings.get("retrieve", 0.0),
-        "first_token": first.timings.get("total", 0.0) + second.timings.get("first_token", 0.0),
-        "total": first.timings.get("total", 0.0) + second.timings.get("total", 0.0),
-    }
+    timings = summed_timings(first, second)
     return dataclasses.replace(
         second, question=question, text="\n".join((second.text, note)), citations=citations,
         hits=(*second.hits, *first.hits), notes=(*second.notes, note), timings=timings,
         prompt_tokens=first.prompt_tokens + second.prompt_tokens,
         completion_tokens=first.completion_tokens + second.completion_tokens)
+
+
+# Planners of multi-step answers, tried in order; the first plan found is used.
+PLANNERS: tuple[Callable[[str], StepPlan | None], ...] = (split_comparison, split_bridge)
+
+
+def plan_steps(question: str) -> StepPlan | None:
+    """How ``question`` is answered in steps, or None to answer it in one."""
+    for planner in PLANNERS:
+        plan = planner(question)
+        if plan is not None:
+            return plan
+    return None

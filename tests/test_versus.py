@@ -1,0 +1,97 @@
+"""Comparisons of two figures from two documents (``assistant.answer.versus``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from assistant.answer.versus import Comparison, Figure, figure_in, split_comparison
+from assistant.types import Answer, Chunk, Citation, Hit
+
+
+@pytest.mark.parametrize(("question", "a", "b", "direction"), [
+    ("甲市去年引进的项目投资总额，与乙省设立的产业基金规模相比，哪个更大？",
+     "甲市去年引进的项目投资总额", "乙省设立的产业基金规模", "larger"),
+    ("甲校的在校生人数与乙校的在校生人数相比，哪个更少？", "甲校的在校生人数", "乙校的在校生人数", "smaller"),
+    ("甲市的企业数量和乙市的企业数量哪个更多？", "甲市的企业数量", "乙市的企业数量", "larger"),
+    ("Which is larger, the fund set up in February or the investment signed at the centre?",
+     "the fund set up in February", "the investment signed at the centre", "larger"),
+])
+def test_the_two_sides_of_a_comparison(question: str, a: str, b: str, direction: str) -> None:
+    c = split_comparison(question)
+    assert c is not None and (c.a, c.b, c.direction) == (a, b, direction)
+    assert c.word in question
+
+
+@pytest.mark.parametrize("question", [
+    "广西人工智能产业基金规模是多少？",
+    "中国和东盟的贸易额是多少？",
+    "哪所高校既是参编单位，又设立了人工智能学院？",
+    "What is the size of the fund?",
+])
+def test_other_questions_are_no_comparison(question: str) -> None:
+    assert split_comparison(question) is None
+
+
+def test_figures_are_read_with_their_magnitude_and_unit() -> None:
+    assert figure_in("79亿元[1]", "金额是多少？") == Figure("79亿元", Decimal("7900000000"), "元")
+    # the question's own figure (40个) is not the answer's
+    assert figure_in("40个项目涉及金额约79亿元", "40个项目涉及的金额是多少？").value == Decimal("7900000000")
+    # an English answer is read from the Chinese original it keeps
+    assert figure_in("About 10 billion yuan (100亿元) [2]", "What is the fund?").value == Decimal("1e10")
+    assert figure_in("2,447家", "有多少家？").unit == "家"
+    assert figure_in("资料没有说明", "有多少家？") is None
+
+
+def _hit(n: int) -> Hit:
+    text = f"第{n}段"
+    chunk = Chunk(chunk_id=f"d-{n}", doc_id="d", source="d.txt", ordinal=n, text=text,
+                  search_text=text, start=0, end=len(text))
+    return Hit(chunk=chunk, score=1.0)
+
+
+def _answer(text: str, refused: bool = False) -> Answer:
+    return Answer(question="q", text=text, citations=() if refused else (
+        Citation(1, "d-0", "d", "d.txt", 0, 3, "第0段"),), hits=(_hit(0), _hit(1)), refused=refused,
+        timings={"retrieve": 0.1, "first_token": 1.0, "total": 2.0}, prompt_tokens=100, completion_tokens=5,
+        confidence=0.9, evidence="[1] 第0段")
+
+
+class _Script:
+    def __init__(self, answers: dict[str, Answer]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def __call__(self, question: str) -> Iterator[str | Answer]:
+        self.asked.append(question)
+        yield self.answers[question].text
+        yield self.answers[question]
+
+
+SIDES = Comparison("甲的投资", "乙的基金", "larger", word="多")
+
+
+def test_code_compares_the_two_figures_and_cites_both() -> None:
+    script = _Script({"甲的投资是多少？": _answer("79亿元[1]"), "乙的基金是多少？": _answer("100亿元[1]")})
+    items = list(SIDES.run("原问题？", script))
+    final = items[-1]
+    assert isinstance(final, Answer) and not final.refused
+    assert final.main_text == "乙的基金更多：100亿元[3]，另一方为79亿元[1]。"
+    assert final.notes == ("（甲的投资：79亿元[1]；乙的基金：100亿元[3]）",)
+    assert [c.marker for c in final.citations] == [1, 3] and len(final.hits) == 4
+    assert final.evidence == "[1] 第0段\n[3] 第0段"
+    smaller = Comparison("甲的投资", "乙的基金", "smaller")
+    assert list(smaller.run("原问题？", script))[-1].text.startswith("甲的投资更小")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    (_answer("资料中没有找到该问题的答案。", refused=True), _answer("100亿元[1]")),
+    (_answer("79亿元[1]"), _answer("100亿美元[1]")),  # other units: no comparison
+    (_answer("79亿元[1]"), _answer("见资料[1]")),  # no figure
+])
+def test_a_side_without_a_comparable_figure_falls_back_to_one_step(a: Answer, b: Answer) -> None:
+    script = _Script({"甲的投资是多少？": a, "乙的基金是多少？": b, "原问题？": _answer("一步的答案[1]")})
+    final = list(SIDES.run("原问题？", script))[-1]
+    assert script.asked[-1] == "原问题？" and isinstance(final, Answer) and final.text == "一步的答案[1]"
