@@ -1,4 +1,5 @@
-"""Deterministic test doubles for the Embedder and Generator protocols."""
+"""Deterministic test doubles for the Embedder and Generator protocols, and for the
+one-question answerer that multi-step answers call (``answer.steps.AnswerOne``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from assistant.errors import GenerationAborted
-from assistant.types import Vector
+from assistant.types import Answer, Chunk, Hit, Vector
 
 
 class HashEmbedder:
@@ -128,3 +129,26 @@ class SlowPromptGenerator(EchoGenerator):
         with self._lock:
             self._read_prompt()
             yield from super().stream_chat(messages, max_tokens, ban_first)
+
+
+def numbered_hit(n: int) -> Hit:
+    """A one-line passage "第n段" of document ``d``."""
+    text = f"第{n}段"
+    chunk = Chunk(chunk_id=f"d-{n}", doc_id="d", source="d.txt", ordinal=n, text=text,
+                  search_text=text, start=0, end=len(text))
+    return Hit(chunk=chunk, score=1.0)
+
+
+class ScriptedAnswers:
+    """Answers the questions of a table (an ``AnswerOne``): streams the text, then
+    the ``Answer``; remembers what it was asked, in order."""
+
+    def __init__(self, answers: dict[str, Answer]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def __call__(self, question: str) -> Iterator[str | Answer]:
+        self.asked.append(question)
+        answer = self.answers[question]
+        yield answer.text
+        yield answer

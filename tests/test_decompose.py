@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+from fakes import ScriptedAnswers, numbered_hit
 
 from assistant.answer.decompose import Bridge, found_name, plan_steps, split_bridge
-from assistant.types import Answer, Chunk, Citation, Hit
+from assistant.types import Answer, Citation
 
 
 @pytest.mark.parametrize(("question", "first", "second"), [
@@ -42,15 +41,8 @@ def test_other_questions_are_asked_in_one_step(question: str) -> None:
     assert split_bridge(question) is None
 
 
-def _hit(n: int) -> Hit:
-    text = f"第{n}段"
-    chunk = Chunk(chunk_id=f"d-{n}", doc_id="d", source="d.txt", ordinal=n, text=text,
-                  search_text=text, start=0, end=len(text))
-    return Hit(chunk=chunk, score=1.0)
-
-
 def _answer(question: str, text: str, refused: bool = False, cited: int = 1) -> Answer:
-    hits = tuple(_hit(n) for n in range(2))
+    hits = tuple(numbered_hit(n) for n in range(2))
     citations = () if refused else (Citation(cited, "d-0", "d", "d.txt", 0, 3, "第0段"),)
     return Answer(question=question, text=text, citations=citations, hits=hits, refused=refused,
                   timings={"retrieve": 0.1, "first_token": 1.0, "total": 2.0}, prompt_tokens=100,
@@ -63,25 +55,11 @@ def test_found_name_is_a_short_first_line() -> None:
     assert found_name(_answer("q", "张教授任院长的那所高校是一所位于海滨的综合性研究型大学[1]")) == ""
 
 
-class _Script:
-    """Answers sub-questions from a table; remembers what it was asked."""
-
-    def __init__(self, answers: dict[str, Answer]) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    def __call__(self, question: str) -> Iterator[str | Answer]:
-        self.asked.append(question)
-        answer = self.answers[question]
-        yield answer.text
-        yield answer
-
-
 BRIDGE = Bridge(first="哪所高校？", rest="{found}开设了什么专业？")
 
 
 def test_two_steps_answer_with_the_second_and_cite_the_first() -> None:
-    script = _Script({"哪所高校？": _answer("哪所高校？", "海滨大学[1]"),
+    script = ScriptedAnswers({"哪所高校？": _answer("哪所高校？", "海滨大学[1]"),
                       "海滨大学开设了什么专业？": _answer("海滨大学开设了什么专业？", "海洋工程[1]")})
     items = list(BRIDGE.run("原问题？", script))
     final = items[-1]
@@ -94,7 +72,7 @@ def test_two_steps_answer_with_the_second_and_cite_the_first() -> None:
 
 
 def test_a_first_step_that_finds_no_name_falls_back_to_one_step() -> None:
-    script = _Script({"哪所高校？": _answer("哪所高校？", "资料中没有找到该问题的答案。", refused=True),
+    script = ScriptedAnswers({"哪所高校？": _answer("哪所高校？", "资料中没有找到该问题的答案。", refused=True),
                       "原问题？": _answer("原问题？", "海洋工程[1]")})
     final = list(BRIDGE.run("原问题？", script))[-1]
     assert script.asked == ["哪所高校？", "原问题？"]

@@ -1,12 +1,12 @@
-"""The near-miss check for an amount stated for a group (``assistant.answer.near_miss``)."""
+"""The near-miss checks: a group's amount given for one member, a deputy's post for the post (``assistant.answer.near_miss``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant.answer.ground import is_grounded
-from assistant.ingest.normalize import has_cjk
 from assistant.answer.near_miss import deputy_posts, group_figure
+from assistant.ingest.normalize import has_cjk
 
 GROUP = "[1] 自2020年以来，腾讯、百度和京东等企业已累计在西部投入超300亿元。"
 REGION = "[1] 截至2024年底，全省现有软件企业1500家，增长了12%。昆明市、曲靖市、玉溪市等城市的企业数量位居全省前三。"

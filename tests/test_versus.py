@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from fakes import ScriptedAnswers, numbered_hit
 
 from assistant.answer.versus import Comparison, Figure, figure_in, split_comparison
-from assistant.types import Answer, Chunk, Citation, Hit
+from assistant.types import Answer, Citation
 
 
 @pytest.mark.parametrize(("question", "a", "b", "direction"), [
@@ -45,36 +45,18 @@ def test_figures_are_read_with_their_magnitude_and_unit() -> None:
     assert figure_in("资料没有说明", "有多少家？") is None
 
 
-def _hit(n: int) -> Hit:
-    text = f"第{n}段"
-    chunk = Chunk(chunk_id=f"d-{n}", doc_id="d", source="d.txt", ordinal=n, text=text,
-                  search_text=text, start=0, end=len(text))
-    return Hit(chunk=chunk, score=1.0)
-
-
 def _answer(text: str, refused: bool = False) -> Answer:
     return Answer(question="q", text=text, citations=() if refused else (
-        Citation(1, "d-0", "d", "d.txt", 0, 3, "第0段"),), hits=(_hit(0), _hit(1)), refused=refused,
+        Citation(1, "d-0", "d", "d.txt", 0, 3, "第0段"),), hits=(numbered_hit(0), numbered_hit(1)), refused=refused,
         timings={"retrieve": 0.1, "first_token": 1.0, "total": 2.0}, prompt_tokens=100, completion_tokens=5,
         confidence=0.9, evidence="[1] 第0段")
-
-
-class _Script:
-    def __init__(self, answers: dict[str, Answer]) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    def __call__(self, question: str) -> Iterator[str | Answer]:
-        self.asked.append(question)
-        yield self.answers[question].text
-        yield self.answers[question]
 
 
 SIDES = Comparison("甲的投资", "乙的基金", "larger", word="多")
 
 
 def test_code_compares_the_two_figures_and_cites_both() -> None:
-    script = _Script({"甲的投资是多少？": _answer("79亿元[1]"), "乙的基金是多少？": _answer("100亿元[1]")})
+    script = ScriptedAnswers({"甲的投资是多少？": _answer("79亿元[1]"), "乙的基金是多少？": _answer("100亿元[1]")})
     items = list(SIDES.run("原问题？", script))
     final = items[-1]
     assert isinstance(final, Answer) and not final.refused
@@ -92,6 +74,6 @@ def test_code_compares_the_two_figures_and_cites_both() -> None:
     (_answer("79亿元[1]"), _answer("见资料[1]")),  # no figure
 ])
 def test_a_side_without_a_comparable_figure_falls_back_to_one_step(a: Answer, b: Answer) -> None:
-    script = _Script({"甲的投资是多少？": a, "乙的基金是多少？": b, "原问题？": _answer("一步的答案[1]")})
+    script = ScriptedAnswers({"甲的投资是多少？": a, "乙的基金是多少？": b, "原问题？": _answer("一步的答案[1]")})
     final = list(SIDES.run("原问题？", script))[-1]
     assert script.asked[-1] == "原问题？" and isinstance(final, Answer) and final.text == "一步的答案[1]"
