@@ -42,6 +42,7 @@ def test_figures_are_read_with_their_magnitude_and_unit() -> None:
     # an English answer is read from the Chinese original it keeps
     assert figure_in("About 10 billion yuan (100亿元) [2]", "What is the fund?").value == Decimal("1e10")
     assert figure_in("2,447家", "有多少家？").unit == "家"
+    assert figure_in("金额超79亿元[1]", "金额是多少？") == Figure("超79亿元", Decimal("7900000000"), "元")
     assert figure_in("资料没有说明", "有多少家？") is None
 
 

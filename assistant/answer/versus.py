@@ -28,6 +28,7 @@ from .cite import MARKER
 from .forms import MEASURE_WORDS, compare_form, has_number
 from .language import ENGLISH, question_script
 from .steps import AnswerOne, final_answer, shift_evidence, summed_timings
+from .support import QUALIFIERS
 
 Direction = Literal["larger", "smaller"]
 
@@ -54,11 +55,13 @@ _VERSUS_EN = (
     re.compile(rf"^(?P<a>.+?),?\s+or\s+(?P<b>.+?)\s*[:,—-]\s*which (?:is|was|one is) {_DIRECTION_EN}\s*\?*$", re.I),
 )
 
-# A figure: digits, a magnitude (万, 亿, 万亿), an approximation mark, then its unit.
+# A figure: a bounding word (超, 约), digits, a magnitude (万, 亿, 万亿), an
+# approximation mark, then its unit. The bound is shown, not compared.
 _MAGNITUDES = {"万亿": Decimal(10) ** 12, "萬億": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "億": Decimal(10) ** 8,
                "万": Decimal(10) ** 4, "萬": Decimal(10) ** 4, "千": Decimal(10) ** 3}
 _UNITS = ("美元", "港元", "欧元", "%", *MEASURE_WORDS)
-_FIGURE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({'|'.join(_MAGNITUDES)})?\s*[多余]?\s*({'|'.join(map(re.escape, _UNITS))})?")
+_FIGURE = re.compile(rf"(?:{'|'.join(QUALIFIERS)})?(?<![\d.])(\d+(?:\.\d+)?)\s*({'|'.join(_MAGNITUDES)})?\s*[多余]?\s*"
+                     rf"({'|'.join(map(re.escape, _UNITS))})?")
 
 # How the answer names the winner: only the winning side is named in the answer
 # (the evaluation scores the answer by the names it holds); the note beside it
