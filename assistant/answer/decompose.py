@@ -92,7 +92,7 @@ class Bridge:
         answer; only the second step streams), or in one step when the first finds
         no name."""
         first = final_answer(answer_one(self.first))
-        found = found_name(first)
+        found = found_name(first, self.first)
         if not found:
             yield from answer_one(question)
             return
@@ -148,13 +148,36 @@ def split_bridge(question: str) -> Bridge | None:
     return None
 
 
-def found_name(answer: Answer) -> str:
+def found_name(answer: Answer, question: str = "") -> str:
     """The first step's answer as a name to carry on: its first line without markers
-    or end punctuation; "" when it refused or wrote more than ``MAX_FOUND_CHARS``."""
+    or end punctuation, or, when that restates the ``question``, what it puts in
+    place of the asked word (``_filler``); "" when it refused or the name is longer
+    than ``MAX_FOUND_CHARS``."""
     if answer.refused:
         return ""
     line = MARKER.sub("", answer.main_text.splitlines()[0] if answer.main_text else "").strip(" 。.")
+    line = _filler(line, question) or line
     return line if 0 < len(line) <= MAX_FOUND_CHARS else ""
+
+
+# The asked word of a first-step question (哪个中心, 哪所高校, 什么, 谁) and the noun after it.
+_ASKED = re.compile(rf"(?:哪一?[{CLASSIFIERS}]?|什么|谁)([\u4e00-\u9fff]{{0,4}}?)(?=的|[，,。；;]|$)")
+
+
+def _filler(answer: str, question: str) -> str:
+    """What ``answer`` writes where ``question`` asks: "…建议培育南A中心的产业竞争新优势"
+    for "…建议培育哪个中心的产业竞争新优势？" gives 南A中心 (the asked noun kept), and
+    "…副校长的高校是广西师范大学" for "…副校长的哪所高校？" gives 广西师范大学; "" when the
+    answer does not restate the question around it."""
+    q = question.strip().rstrip("？?。. ")
+    m = _ASKED.search(q)
+    if m is None:
+        return ""
+    head, tail = q[:m.start()], q[m.end():]
+    if not head or not answer.startswith(head) or not answer.endswith(tail) or len(answer) <= len(head) + len(tail):
+        return ""
+    middle = answer[len(head):len(answer) - len(tail)].strip(" ，,")
+    return middle.removeprefix(f"{m.group(1)}是") if m.group(1) else middle
 
 
 def merge(question: str, first_question: str, found: str, first: Answer, second: Answer) -> Answer:

@@ -33,7 +33,8 @@ def answer_language(question: str) -> AnswerLanguage:
 _REFUSAL = re.compile(
     r"资料中没有|资料中未|没有找到该问题|无法(根据资料)?回答|未(提及|提到|给出|说明)|没有(提及|提到|给出|说明|相关)"
     r"|do(es)? not (contain|mention|provide|say|state)|no information|not (mentioned|provided|stated)"
-    r"|cannot (be )?answer",
+    r"|cannot (be )?answer|(?:is|are|was) not (?:answered|covered|addressed) (?:by|in) the (?:given |provided )?"
+    r"(?:passages|documents|evidence|text)",
     re.IGNORECASE,
 )
 _FIRST_SENTENCE = re.compile(r"^.*?(?:[。！？!?]|\.(?:\s|$)|$)", re.S)

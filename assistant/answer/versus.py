@@ -34,10 +34,15 @@ Direction = Literal["larger", "smaller"]
 
 # Chinese comparison words and which side they ask for.
 _DIRECTIONS: dict[str, Direction] = {
-    "大": "larger", "多": "larger", "高": "larger", "长": "larger",
-    "小": "smaller", "少": "smaller", "低": "smaller", "短": "smaller",
+    "大": "larger", "多": "larger", "高": "larger", "长": "larger", "晚": "larger",
+    "小": "smaller", "少": "smaller", "低": "smaller", "短": "smaller", "早": "smaller",
 }
-_ASK = r"(?:哪个|哪一个|哪项|哪一项|哪一方|谁)(?:的)?(?:数字|数额|规模|数量|金额)?(?:更|较|比较)?"
+# Words that ask about a time: the sides are asked "when", and years are compared.
+_TIME_WORDS = frozenset({"早", "晚", "earlier", "later", "sooner"})
+# "哪个更大", "哪个目标的年份更晚": a few words may name the measure before 更.
+MAX_MEASURE_CHARS = 6
+_ASK = (r"(?:哪个|哪一个|哪项|哪一项|哪一方|谁)"
+        rf"(?:[\u4e00-\u9fff]{{0,{MAX_MEASURE_CHARS}}}?(?:更|较|比较))?")
 _DIRECTION = f"(?P<dir>[{''.join(_DIRECTIONS)}])"
 # "A，与B相比，哪个更大？" (the comma before 与 marks the split when A holds a 与 itself).
 _VERSUS_ZH = (
@@ -47,11 +52,14 @@ _VERSUS_ZH = (
 )
 _ENGLISH_DIRECTIONS: dict[str, Direction] = {
     "larger": "larger", "bigger": "larger", "greater": "larger", "higher": "larger", "more": "larger",
-    "smaller": "smaller", "lower": "smaller", "less": "smaller", "fewer": "smaller",
+    "later": "larger",
+    "smaller": "smaller", "lower": "smaller", "less": "smaller", "fewer": "smaller", "earlier": "smaller",
+    "sooner": "smaller",
 }
 _DIRECTION_EN = f"(?P<dir>{'|'.join(_ENGLISH_DIRECTIONS)})"
 _VERSUS_EN = (
-    re.compile(rf"^which (?:is|was|one is) {_DIRECTION_EN}[,:]?\s+(?P<a>.+?),?\s+or\s+(?P<b>.+?)\s*\?*$", re.I),
+    re.compile(rf"^which(?: one)? (?:is|was|happened|came|comes) {_DIRECTION_EN}[,:]?\s+(?P<a>.+?),?\s+or\s+(?P<b>.+?)\s*\?*$",
+               re.I),
     re.compile(rf"^(?P<a>.+?),?\s+or\s+(?P<b>.+?)\s*[:,—-]\s*which (?:is|was|one is) {_DIRECTION_EN}\s*\?*$", re.I),
 )
 
@@ -113,10 +121,12 @@ class Comparison:
     word: str = ""  # the question's comparison word (多, 高, larger), echoed by the answer
 
     def questions(self) -> tuple[str, str]:
-        """The one-figure question of each side."""
+        """The one-figure question of each side ("when" for a question about time)."""
         if self.english:
-            return f"What is {self.a}?", f"What is {self.b}?"
-        return f"{self.a}是多少？", f"{self.b}是多少？"
+            ask = "When was" if self.word in _TIME_WORDS else "What is"
+            return f"{ask} {self.a}?", f"{ask} {self.b}?"
+        ask = "是什么时候？" if self.word in _TIME_WORDS else "是多少？"
+        return f"{self.a}{ask}", f"{self.b}{ask}"
 
     def run(self, question: str, answer_one: AnswerOne) -> Iterator[str | Answer]:
         """Answer each side, compare by code, or answer in one step when that fails."""
