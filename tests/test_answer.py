@@ -22,7 +22,7 @@ from assistant.answer.ground import (
     unsupported_facts,
     year_mismatch,
 )
-from assistant.answer.prompting import answer_language
+from assistant.answer.prompting import answer_language, is_refusal
 from assistant.answer.support import (
     MIN_SUBJECT_COVERAGE,
     complete_figures,
@@ -31,6 +31,7 @@ from assistant.answer.support import (
     supporting_passages,
 )
 from assistant.errors import InputError
+from assistant.evaluation.replay import load_prompts
 from assistant.search.terms import key_terms
 from assistant.types import Chunk, Hit
 
@@ -408,3 +409,14 @@ def test_a_card_of_short_lines_is_one_sentence() -> None:
     assert [s.prompt_text for s in apart] == ["自治区政协委员会议在南宁召开"]  # "刘建明" alone is too short
     ev = select_evidence(["桂林电子科技大学哪位副校长介绍了广西人工智能学院？"], [_hit(text)], len, 200, 3)
     assert "刘建明" in ev.format()
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    ("This question is not answered by the given passages.", True),
+    ("The documents do not contain the answer to this question.", True),
+    ("资料中没有找到该问题的答案。", True),
+    ("The fund is 10 billion yuan [1].", False),
+    ("The plan was announced in the given year [1].", False),
+])
+def test_refusals_in_other_words_are_refusals(text: str, refused: bool) -> None:
+    assert is_refusal(text, load_prompts()) is refused

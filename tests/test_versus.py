@@ -78,3 +78,20 @@ def test_a_side_without_a_comparable_figure_falls_back_to_one_step(a: Answer, b:
     script = ScriptedAnswers({"甲的投资是多少？": a, "乙的基金是多少？": b, "原问题？": _answer("一步的答案[1]")})
     final = list(SIDES.run("原问题？", script))[-1]
     assert script.asked[-1] == "原问题？" and isinstance(final, Answer) and final.text == "一步的答案[1]"
+
+
+@pytest.mark.parametrize(("question", "asks", "direction"), [
+    ("甲规划的目标年份，与乙确立的目标年份相比，哪个目标的年份更晚？",
+     ("甲规划的目标年份是什么时候？", "乙确立的目标年份是什么时候？"), "larger"),
+    ("Which happened earlier: the centre opening, or the plan announcement?",
+     ("When was the centre opening?", "When was the plan announcement?"), "smaller"),
+])
+def test_a_comparison_of_times_asks_when(question: str, asks: tuple[str, str], direction: str) -> None:
+    c = split_comparison(question)
+    assert c is not None and c.questions() == asks and c.direction == direction
+
+
+def test_an_earlier_year_wins_a_question_about_earlier() -> None:
+    script = ScriptedAnswers({"甲是什么时候？": _answer("2030年[1]"), "乙是什么时候？": _answer("2045年[1]")})
+    final = list(Comparison("甲", "乙", "smaller", word="早").run("原问题？", script))[-1]
+    assert isinstance(final, Answer) and final.main_text == "甲更早：2030年[1]，另一方为2045年[3]。"
