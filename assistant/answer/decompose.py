@@ -19,7 +19,8 @@ answers each, as it answers one-fact questions (``eval/RESULTS.md``).
   the pointing word ("在柳州这座城市建设的…").
 
 ``Bridge.run`` runs them: the first step's short answer (its first line, without
-markers) carries into the second, whose answer is the answer; a note names
+markers; of an answer that restates its question, what it puts in place of the
+asked word) carries into the second, whose answer is the answer; a note names
 what the first step found, with its citation. When the first step refuses or
 answers with more than a name, the question is answered in one step as before.
 English questions are answered in one step (their pointing words are not
