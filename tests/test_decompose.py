@@ -6,6 +6,7 @@ import pytest
 from fakes import ScriptedAnswers, numbered_hit
 
 from assistant.answer.decompose import Bridge, found_name, plan_steps, split_bridge
+from assistant.answer.versus import Comparison
 from assistant.types import Answer, Citation
 
 
@@ -55,7 +56,7 @@ def test_found_name_is_a_short_first_line() -> None:
     assert found_name(_answer("q", "张教授任院长的那所高校是一所位于海滨的综合性研究型大学[1]")) == ""
 
 
-BRIDGE = Bridge(first="哪所高校？", rest="{found}开设了什么专业？")
+BRIDGE = Bridge(first="哪所高校？", before="", after="开设了什么专业？")
 
 
 def test_two_steps_answer_with_the_second_and_cite_the_first() -> None:
@@ -82,7 +83,7 @@ def test_a_first_step_that_finds_no_name_falls_back_to_one_step() -> None:
 def test_a_comparison_is_planned_before_a_described_thing() -> None:
     question = "甲专访中已举办的大会届数，与节目中主持人参观的那届博览会的届次相比，哪个数字更大？"
     assert split_bridge(question) is not None
-    assert type(plan_steps(question)).__name__ == "Comparison"
+    assert isinstance(plan_steps(question), Comparison)
     assert plan_steps("广西人工智能产业基金规模是多少？") is None
 
 

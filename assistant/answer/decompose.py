@@ -78,7 +78,8 @@ class Bridge:
     """The two steps of a question that names a thing by description."""
 
     first: str  # the question of the first step: which thing is meant
-    rest: str  # the second question, around ``{found}``
+    before: str  # the second question up to where the first step's answer goes
+    after: str  # the second question after it
     noun: str = ""  # the pointed thing's name, kept after an ordinal answer
     classifier: str = ""
 
@@ -86,7 +87,7 @@ class Bridge:
         """The second question, with the first step's answer ``found`` in place."""
         if self.noun and found.endswith(self.classifier) and self.noun not in found:
             found += self.noun
-        return self.rest.format(found=found)
+        return f"{self.before}{found}{self.after}"
 
     def run(self, question: str, answer_one: AnswerOne) -> Iterator[str | Answer]:
         """Answer ``question`` in the two steps (``answer_one`` streams one question's
@@ -124,8 +125,8 @@ def split_bridge(question: str) -> Bridge | None:
         m = _ENDING_POINTER.search(body)
         if m and clause[-1:] in _CLAUSE_END:
             first = "".join(clauses[:i]) + body[:m.start()] + "哪" + m.group(1) + m.group(2) + "？"
-            rest = "{found}" + "".join(clauses[i + 1:]).replace("{", "{{").replace("}", "}}")
-            return Bridge(first=first, rest=rest, noun=m.group(2), classifier=m.group(1)[-1])
+            return Bridge(first=first, before="", after="".join(clauses[i + 1:]), noun=m.group(2),
+                          classifier=m.group(1)[-1])
     for i in range(1, len(clauses)):
         m = _POINTER.search(clauses[i])
         if m is None:
@@ -135,17 +136,17 @@ def split_bridge(question: str) -> Bridge | None:
         if not earlier.strip():
             return None
         clause = clauses[i]
-        rest = (source + clause[:m.start()]).replace("{", "{{").replace("}", "}}") + "{found}" + (
-            clause[m.start():] + "".join(clauses[i + 1:])).replace("{", "{{").replace("}", "}}")
+        before, after = source + clause[:m.start()], clause[m.start():] + "".join(clauses[i + 1:])
         if earlier[-1] in _QUESTION_END:
-            return Bridge(first=earlier, rest=rest)
+            return Bridge(first=earlier, before=before, after=after)
         words = jieba.lcut(clause[m.end():])
         noun = words[0][:MAX_NOUN_CHARS] if words else ""
         if not re.fullmatch(r"[\u4e00-\u9fff]+", noun):
             return None
         measure = m.group(0)[1:] if m.group(0)[0] in "那这" else ("个" if len(noun) > 1 else "")
         pointer = m.group(0) + noun
-        return Bridge(first=f"{earlier.rstrip(_CLAUSE_END)}，{pointer}是哪{measure}{noun}？", rest=rest)
+        return Bridge(first=f"{earlier.rstrip(_CLAUSE_END)}，{pointer}是哪{measure}{noun}？", before=before,
+                      after=after)
     return None
 
 
@@ -185,8 +186,7 @@ def merge(question: str, first_question: str, found: str, first: Answer, second:
     """The second step's answer to ``question``, with a note naming what the first
     found and citing it (its markers numbered after the second step's passages)."""
     offset = len(second.hits)
-    carried = tuple(dataclasses.replace(c, marker=c.marker + offset) for c in first.citations
-                    if c.marker <= len(first.hits))
+    carried = tuple(dataclasses.replace(c, marker=c.marker + offset) for c in first.citations)
     marks = "".join(dict.fromkeys(f"[{c.marker}]" for c in carried))
     note = FOUND_NOTE.format(question=first_question, found=found, marks=marks)
     citations: tuple[Citation, ...] = (*second.citations, *carried)

@@ -115,10 +115,10 @@ def to_script(text: str, script: QuestionScript) -> str:
 
 # Powers of ten of the magnitude characters; 万亿 multiplies (10^4 · 10^8 = 10^12)
 # and so do 千万 and 百万. 兆 is left alone: 10^12 in Taiwan, 10^6 in 兆瓦/兆字节.
-_MAGNITUDE_EXPONENTS: Final[dict[str, int]] = {
+MAGNITUDE_EXPONENTS: Final[dict[str, int]] = {
     "十": 1, "百": 2, "千": 3, "万": 4, "萬": 4, "亿": 8, "億": 8,
 }
-_TEN_THOUSAND_EXPONENT: Final = _MAGNITUDE_EXPONENTS["万"]
+_TEN_THOUSAND_EXPONENT: Final = MAGNITUDE_EXPONENTS["万"]
 
 # English scales, largest first, as powers of ten. "thousand" is never used:
 # values under a million are written in full (23,000).
@@ -259,7 +259,7 @@ def _already_rendered(text: str, start: int, end: int, core: str) -> bool:
 
 def _magnitude_value(match: re.Match[str]) -> tuple[Decimal | None, Decimal]:
     """``(low end of a range or None, value)`` of one matched expression."""
-    exponent = sum(_MAGNITUDE_EXPONENTS[ch] for ch in match["magnitude"])
+    exponent = sum(MAGNITUDE_EXPONENTS[ch] for ch in match["magnitude"])
     value = _decimal(match["number"]).scaleb(exponent)
     if match["extra"]:
         value += _decimal(match["extra"]).scaleb(_TEN_THOUSAND_EXPONENT)

@@ -26,7 +26,7 @@ from typing import Literal
 from ..types import Answer
 from .cite import MARKER
 from .forms import MEASURE_WORDS, compare_form, has_number
-from .language import ENGLISH, question_script
+from .language import ENGLISH, MAGNITUDE_EXPONENTS, question_script
 from .steps import AnswerOne, final_answer, shift_evidence, summed_timings
 from .support import QUALIFIERS
 
@@ -65,10 +65,10 @@ _VERSUS_EN = (
 
 # A figure: a bounding word (超, 约), digits, a magnitude (万, 亿, 万亿), an
 # approximation mark, then its unit. The bound is shown, not compared.
-_MAGNITUDES = {"万亿": Decimal(10) ** 12, "萬億": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "億": Decimal(10) ** 8,
-               "万": Decimal(10) ** 4, "萬": Decimal(10) ** 4, "千": Decimal(10) ** 3}
+# A magnitude after the digits: one or two of 万, 亿, 千 … (万亿 multiplies).
+_MAGNITUDE = f"[{''.join(MAGNITUDE_EXPONENTS)}]{{1,2}}"
 _UNITS = ("美元", "港元", "欧元", "%", *MEASURE_WORDS)
-_FIGURE = re.compile(rf"(?:{'|'.join(QUALIFIERS)})?(?<![\d.])(\d+(?:\.\d+)?)\s*({'|'.join(_MAGNITUDES)})?\s*[多余]?\s*"
+_FIGURE = re.compile(rf"(?:{'|'.join(QUALIFIERS)})?(?<![\d.])(\d+(?:\.\d+)?)\s*({_MAGNITUDE})?\s*[多余]?\s*"
                      rf"({'|'.join(map(re.escape, _UNITS))})?")
 
 # How the answer names the winner: only the winning side is named in the answer
@@ -105,8 +105,8 @@ def figure_in(answer: str, question: str) -> Figure | None:
         return None
     chinese = [m for m in found if m.group(2)]  # 100亿元 beside "10 billion yuan"
     m = chinese[0] if chinese and question_script(question) == ENGLISH else found[0]
-    scale = _MAGNITUDES.get(m.group(2) or "", Decimal(1))
-    return Figure(text=m.group(0).strip(), value=Decimal(m.group(1)) * scale,
+    exponent = sum(MAGNITUDE_EXPONENTS[ch] for ch in m.group(2) or "")
+    return Figure(text=m.group(0).strip(), value=Decimal(m.group(1)).scaleb(exponent),
                   unit=(m.group(3) or "").replace("億", "亿"))
 
 
