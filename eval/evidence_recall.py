@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             phrasings = bot.phrasings(item.question)  # translations are cached: one call per question
             hits = bot.retriever.search(phrasings, settings.top_k, settings=settings)
             ev = select_evidence(phrasings, hits, count, settings.evidence_tokens,
-                                 settings.evidence_sentences, settings.evidence_alternatives)
+                                 settings.evidence_sentences, settings.evidence_alternatives,
+                                 floor=settings.evidence_floor)
             shown = ev.format()
             tokens.append(count(shown))
             hit_ok = contains_gold(" ".join(h.chunk.text for h in hits), list(item.answers))

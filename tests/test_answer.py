@@ -26,6 +26,7 @@ from assistant.answer.prompting import answer_language, is_refusal
 from assistant.answer.support import (
     MIN_SUBJECT_COVERAGE,
     complete_figures,
+    missing_glosses,
     missing_identifiers,
     subject_coverage,
     supporting_passages,
@@ -363,6 +364,11 @@ def test_figures_are_written_as_the_evidence_writes_them() -> None:
     assert complete_figures("over 100", "How many policy documents?", ev) == "over 100"
     assert complete_figures("100份", "出台了多少份？", ev) == "100多份"
     assert complete_figures("100", "出台了多少份？", ev) == "100多份"
+    # A bare figure of an English answer gets the English word the evidence counts with it.
+    ev = "[2] Guangxi has hosted 21 editions of the China-ASEAN Expo and four AI summits."
+    assert complete_figures("21[2]", "How many editions of the expo (东博会)?", ev) == "21 editions[2]"
+    assert complete_figures("It hosted 21 [2]", "How many editions?", ev) == "It hosted 21 [2]"  # not bare
+    assert complete_figures("21", "How many editions?", ev + "\n[3] Of the 21 of them, …") == "21"  # disagree
 
 
 def test_an_english_question_naming_chinese_terms_is_answered_in_english(tmp_path: Path) -> None:
@@ -381,6 +387,40 @@ def test_a_citation_marker_is_not_a_figure() -> None:
     ev = "[2] 今年2月广西又设立了100亿元人民币的人工智能产业基金。"
     assert complete_figures("100亿元[2]", "基金规模是多少？", ev) == "100亿元[2]"
     assert complete_figures("[2] 100亿元【2】", "基金规模是多少？", ev) == "[2] 100亿元【2】"
+
+
+def test_a_gloss_of_an_english_question_must_be_in_the_lines_holding_the_answer() -> None:
+    """Asked who chairs Qi An Xin (奇安信), a caption naming another company's chairman
+    is no answer, though it holds "chairman"; the line about 奇安信 is."""
+    q = "Who is the chairman of Qi An Xin (奇安信), the data-security company?"
+    ev = ("[1] 而后的5月12日,奇安信与广西签署合作协议。\n[2] 奇安信是北京首批企业。其董事长齐向东表示,将加快推进。\n"
+          "[4] 自治区政协委员 南宁市青联副主席 广西金庚科技有限责任公司董事长")
+    wrong = "Qi An Xin's chairman is Guangxi Goldeng Technology Limited Company's Chairman. [4]"
+    assert missing_glosses(wrong, q, ev) == ["奇安信"]
+    assert not is_grounded(wrong, q, ev)
+    assert missing_glosses("Qi Xiangdong [2]", q, ev) == []
+    assert missing_glosses("Qi Xiangdong [2, 4]", q, ev) == []  # one cited line holds it
+    # Traditional evidence holds a simplified gloss; a Chinese question is not judged.
+    assert missing_glosses("Qi Xiangdong [1]", q, "[1] 奇安信董事長齊向東") == []
+    assert missing_glosses("齐向东[4]", "奇安信的董事长是谁？", ev) == []
+    # An answer held by English lines only is not judged.
+    assert missing_glosses("21 editions [1]", "How many editions of the expo (东博会)?",
+                           "[1] Guangxi has hosted 21 editions of the China-ASEAN Expo.") == []
+
+
+def test_a_sentence_opening_with_a_pronoun_comes_with_the_one_before() -> None:
+    """"其董事长齐向东表示…" is about 奇安信 only read after the sentence naming it."""
+    from assistant.answer.evidence import passage_sentences
+
+    text = ("奇安信是北京首批“隐形冠军”企业。其董事长齐向东表示,将加快推进研究院建设。此外,双方还签了协议。\n"
+            "该中心已投入使用。\n其次是人才。")
+    shown = [s.text for s in passage_sentences([_hit(text)])]
+    assert shown[0] == "奇安信是北京首批“隐形冠军”企业。其董事长齐向东表示,将加快推进研究院建设。"
+    assert "此外,双方还签了协议。" in shown  # 此外 is a connective, not a pronoun
+    assert "该中心已投入使用。" in shown  # the sentence before it is on another line
+    assert "其次是人才。" in shown
+    ev = select_evidence(["奇安信的董事长是谁？"], [_hit(text)], len, 200, 1)
+    assert "齐向东" in ev.format() and "奇安信" in ev.format()
 
 
 def test_a_card_of_short_lines_is_one_sentence() -> None:

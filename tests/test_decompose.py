@@ -22,6 +22,9 @@ from assistant.types import Answer, Citation
     # the earlier sentence is itself a question
     ("对市长说这句话的是哪国总理？据专访，代表团访问该国期间签了几份协议？", "对市长说这句话的是哪国总理？",
      "据专访，代表团访问海滨该国期间签了几份协议？"),
+    # a leading clause describes a thing of a known kind, without a pointing word
+    ("据专访去年获批设立出入口局的城市，在年鉴中被定位为哪条通道的站点？", "据专访去年获批设立出入口局的城市是哪个？",
+     "海滨在年鉴中被定位为哪条通道的站点？"),
 ])
 def test_a_described_thing_is_asked_for_first(question: str, first: str, second: str) -> None:
     bridge = split_bridge(question)
@@ -37,6 +40,8 @@ def test_a_described_thing_is_asked_for_first(question: str, first: str, second:
     "你认为应该如何发展，有什么建议？",  # 应该 points at nothing
     "Which university did the vice-president lead, according to the white paper?",
     "这些企业来自哪里，数量是多少？",  # 这些 is no pointing phrase
+    "南宁的哪个城市，被定位为站点？",  # the leading clause asks itself
+    "报道提到的发展方向，有哪些具体措施？",  # 方向 is no kind of thing another document describes
 ])
 def test_other_questions_are_asked_in_one_step(question: str) -> None:
     assert split_bridge(question) is None

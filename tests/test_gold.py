@@ -1,5 +1,5 @@
 """Sanity checks for the gold question sets ``eval/gold/corpus.jsonl`` and
-``eval/gold/blind1.jsonl`` and ``eval/gold/blind2.jsonl`` (the blind held-out sets:
+``eval/gold/blind1.jsonl``, ``eval/gold/blind2.jsonl`` and ``eval/gold/blind3.jsonl`` (the blind held-out sets:
 checked the same way, but the counts and required question are the main set's alone).
 
 The source documents live outside the repository, in ``../shared/corpus``
@@ -21,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 GOLD_PATH = REPO_ROOT / "eval" / "gold" / "corpus.jsonl"
 BLIND_PATH = REPO_ROOT / "eval" / "gold" / "blind1.jsonl"
 BLIND2_PATH = REPO_ROOT / "eval" / "gold" / "blind2.jsonl"
+BLIND3_PATH = REPO_ROOT / "eval" / "gold" / "blind3.jsonl"
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 
 DOC_NAMES = (
@@ -61,8 +62,8 @@ def _docs_of(row: dict) -> list[str]:
     return row["doc"].split("|")
 
 
-@pytest.fixture(scope="module", params=[GOLD_PATH, BLIND_PATH, BLIND2_PATH],
-                ids=["corpus", "blind1", "blind2"])
+@pytest.fixture(scope="module", params=[GOLD_PATH, BLIND_PATH, BLIND2_PATH, BLIND3_PATH],
+                ids=["corpus", "blind1", "blind2", "blind3"])
 def gold(request: pytest.FixtureRequest) -> list[dict]:
     path: Path = request.param
     assert path.is_file(), f"missing {path}"
@@ -163,11 +164,12 @@ def test_minimum_counts(main_gold: list[dict]) -> None:
     assert covered == set(DOC_NAMES), f"uncovered docs: {set(DOC_NAMES) - covered}"
 
 
-@pytest.mark.parametrize("path", [BLIND_PATH, BLIND2_PATH], ids=["blind1", "blind2"])
+@pytest.mark.parametrize("path", [BLIND_PATH, BLIND2_PATH, BLIND3_PATH], ids=["blind1", "blind2", "blind3"])
 def test_blind_set_has_its_near_misses_and_bridges(path: Path) -> None:
     types = Counter(row["type"] for row in _load_gold(path))
     assert types["unanswerable"] >= 15 and types["multi_doc"] >= 12, types
-    earlier = {row["question"] for p in (GOLD_PATH, BLIND_PATH, BLIND2_PATH) if p != path for row in _load_gold(p)}
+    earlier = {row["question"] for p in (GOLD_PATH, BLIND_PATH, BLIND2_PATH, BLIND3_PATH) if p != path
+               for row in _load_gold(p)}
     assert not earlier & {row["question"] for row in _load_gold(path)}
 
 

@@ -1,11 +1,12 @@
-"""The near-miss checks: a group's amount given for one member, a deputy's post for the post (``assistant.answer.near_miss``)."""
+"""The near-miss checks: a group's amount given for one member, a deputy's post for the post,
+a count given as money (``assistant.answer.near_miss``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant.answer.ground import is_grounded
-from assistant.answer.near_miss import deputy_posts, group_figure
+from assistant.answer.near_miss import deputy_posts, group_figure, unpriced_money
 from assistant.ingest.normalize import has_cjk
 
 GROUP = "[1] 自2020年以来，腾讯、百度和京东等企业已累计在西部投入超300亿元。"
@@ -71,3 +72,25 @@ def test_a_deputy_is_not_the_holder_of_the_post(question: str, evidence: str, an
         assert not is_grounded(answer, question, evidence)
     else:
         assert is_grounded(answer, question, evidence) or not has_cjk(question)
+
+
+PLANT = "[1] 截至2024年5月，该市建成年产智慧电驱78万套、电子电控1780万只控制器的产业规模。"
+
+
+@pytest.mark.parametrize(("question", "answer", "evidence", "flagged"), [
+    # a count of controllers given as money, in Chinese and (as judged) in English
+    ("电子电控产业的产值是多少？", "1780万元[1]", PLANT, ["1780万元"]),
+    ("What output value had the control industry reached?", "1780万 yuan [1]", PLANT, ["1780万 yuan"]),
+    ("智慧电驱产值多少？", "78万元", PLANT, ["78万元"]),
+    # money where the evidence has money, or writes the figure bare, or not at all
+    ("基金规模多少？", "100亿元", "[1] 设立规模100亿元的基金。", []),
+    ("基金规模多少？", "100亿元", "[1] 基金规模达100亿，居全区第一。", []),
+    ("How large is the fund?", "10 billion yuan (100亿元)", "[1] 设立规模100亿元人民币的基金。", []),
+    ("基金规模多少？", "50亿元", PLANT, []),
+    # a figure the question gives is not judged
+    ("1780万只控制器值多少元？", "1780万元", PLANT, []),
+])
+def test_a_count_is_no_sum_of_money(question: str, answer: str, evidence: str, flagged: list[str]) -> None:
+    assert unpriced_money(answer, question, evidence) == flagged
+    if flagged:
+        assert not is_grounded(answer, question, evidence)

@@ -144,7 +144,9 @@ def test_nothing_to_index_is_a_clear_error(bot: Assistant, tmp_path: Path) -> No
 class _Translator(EchoGenerator):
     """Echo generator that 'translates' by table lookup."""
 
-    table = {"How big is Guangxi's AI industry fund?": "广西人工智能产业基金规模是多少？"}
+    table = {"How big is Guangxi's AI industry fund?": "广西人工智能产业基金规模是多少？",
+             "How big is the fund of Guangxi (广西)?": "广西的基金规模是多少？",
+             "Who chairs Qi An Xin (奇安信)?": "Qi An Xin (奇安信) chairman"}
 
     def stream_chat(self, messages, max_tokens, ban_first=()):
         if messages[0]["content"].startswith("Translate"):
@@ -161,6 +163,11 @@ def test_english_question_is_also_searched_in_chinese(tmp_settings: Settings, fa
     assert bot.phrasings(q) == [q, "广西人工智能产业基金规模是多少？"]
     hits = bot.search(q, k=1, mode="bm25")
     assert hits and hits[0].chunk.source.endswith("fund.txt")
+    # Chinese glossed in brackets keeps a question English: it is translated too,
+    # and a "translation" that stays English is not searched.
+    glossed = "How big is the fund of Guangxi (广西)?"
+    assert bot.phrasings(glossed) == [glossed, "广西的基金规模是多少？"]
+    assert bot.phrasings("Who chairs Qi An Xin (奇安信)?") == ["Who chairs Qi An Xin (奇安信)?"]
     plain = Assistant(tmp_settings.replace(translate_queries=False), embedder=fake_embedder,
                       generator=_Translator())
     plain.index([docs_dir])

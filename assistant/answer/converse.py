@@ -17,6 +17,7 @@ import jieba
 
 from ..ingest.normalize import has_cjk, normalize
 from ..types import Generator
+from .language import ENGLISH, question_script
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +227,10 @@ class QueryPreparer:
         self._translations: dict[str, str] = {}
 
     def phrasings(self, question: str, translate: bool) -> list[str]:
-        """The question, plus its Chinese translation when ``translate`` and it has no CJK."""
-        if not translate or has_cjk(question):
+        """The question, plus its Chinese translation when ``translate`` and it is English
+        (``language.question_script``: Chinese terms glossed in brackets, as in "Qi An
+        Xin (奇安信)", keep it English; the rest of its words would match no Chinese text)."""
+        if not translate or question_script(question) != ENGLISH:
             return [question]
         if question not in self._translations:
             system = (self.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
@@ -235,7 +238,7 @@ class QueryPreparer:
             out = "".join(self._generator().stream_chat(messages, TRANSLATION_TOKENS)).strip()
             if len(self._translations) >= TRANSLATION_CACHE:
                 self._translations.pop(next(iter(self._translations)))
-            self._translations[question] = out if has_cjk(out) else ""
+            self._translations[question] = out if question_script(out) != ENGLISH else ""
             logger.info("translated %r -> %r", question, out)
         translated = self._translations[question]
         return [question, translated] if translated else [question]

@@ -12,6 +12,10 @@ answers each, as it answers one-fact questions (``eval/RESULTS.md``).
   step asks "…的哪所高校？", the second puts its answer where the clause was
   ("广西师范大学据白皮书…？"). An answer that is only an ordinal (第22届) keeps the
   thing's name after it (第22届中国—东盟博览会).
+- **A leading clause that describes a thing** ("据陈刚专访…设立国际通信业务出入口局的城市，
+  在白皮书…被定位为哪条通道的站点？"), with no pointing word: when the thing is
+  one of ``DESCRIBED_NOUNS``, the first step asks "…出入口局的城市是哪个？", the
+  second puts its answer where the clause was ("南宁在白皮书…？").
 - **A later clause pointing back** ("…曾孕育出“汽车城”；据白皮书，在这座城市建设的…？"):
   the first step asks what the earlier clauses name ("…，这座城市是哪座城市？", or
   the earlier sentence itself when it is a question: "…的是哪国总理？"); the second
@@ -66,6 +70,12 @@ _QUESTION_END = "？?"
 _ENDING_POINTER = re.compile(rf"[那这](一?[{CLASSIFIERS}])([^，,；;？?]{{1,16}})$")
 # A pointing word inside a later clause: 这座, 那家, 该 (not 应该).
 _POINTER = re.compile(rf"[那这]一?[{CLASSIFIERS}]|(?<!应)该(?=[\u4e00-\u9fff])")
+# Kinds of thing a leading clause may describe without a pointing word ("…的城市，",
+# "…的中央机构，"): organisations, places and people a second document says more of.
+DESCRIBED_NOUNS = ("城市", "机构", "企业", "公司", "高校", "大学", "学院", "中心", "国家", "部门",
+                   "地区", "省份", "平台", "人物", "园区", "基地", "实验室")
+# "…的城市，": the leading clause, its last 的, and the described thing (up to 4 more characters before the noun).
+_DESCRIBED = re.compile(rf"的([\u4e00-\u9fff]{{0,4}}(?:{'|'.join(DESCRIBED_NOUNS)}))$")
 # A clause that only names the source of the rest: "据白皮书，", "根据陈刚专访，".
 _SOURCE_CLAUSE = re.compile(r"^(?:据|根据|依据|按照)[^，,；;？?]{1,20}[，,]$")
 
@@ -127,6 +137,10 @@ def split_bridge(question: str) -> Bridge | None:
             first = "".join(clauses[:i]) + body[:m.start()] + "哪" + m.group(1) + m.group(2) + "？"
             return Bridge(first=first, before="", after="".join(clauses[i + 1:]), noun=m.group(2),
                           classifier=m.group(1)[-1])
+    lead = clauses[0].rstrip(_CLAUSE_END)
+    if (clauses[0][-1:] in _CLAUSE_END and _DESCRIBED.search(lead) and not _ASKED.search(lead)
+            and not any(_POINTER.search(c) for c in clauses[1:])):
+        return Bridge(first=f"{lead}是哪个？", before="", after="".join(clauses[1:]))
     for i in range(1, len(clauses)):
         m = _POINTER.search(clauses[i])
         if m is None:

@@ -32,6 +32,7 @@ from enum import StrEnum
 from ..ingest.chunk import TITLE_LINE_CHARS, split_sentences
 from ..ingest.normalize import normalize
 from ..search.terms import key_terms, term_coverage
+from ..settings import Settings
 from ..types import Hit
 from .guard import strip_instructions
 
@@ -60,7 +61,6 @@ KIND_BONUS = 0.15  # added when the sentence has the form of the asked answer (a
 RANK_DECAY = 0.04  # score lost per rank of the sentence's passage in the retrieval
 MIN_SENTENCE_CHARS = 6  # shorter fragments (a lone "3." or a heading number) are never evidence
 MAX_SENTENCE_CHARS = 160  # longer sentences are cut at clause marks
-RELATIVE_FLOOR = 0.35  # later sentences must score at least this share of the best one
 SEPARATOR_TOKENS = 2  # what joining a sentence into the evidence block costs besides its text
 # A sentence that on its own scores this share of the best chosen one is a rival
 # candidate for the answer (the same terms in another passage: 设立人工智能产业主题基金
@@ -204,13 +204,35 @@ def _join_cards(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]
     return out
 
 
+# A sentence opening with a pronoun names its subject in the sentence before:
+# "其董事长齐向东表示…" is about 奇安信 only after "奇安信是北京首批…企业。". Such a
+# sentence is scored and shown together with the one before it (same line, and
+# together at most ``MAX_SENTENCE_CHARS``). 此外 and 其次 are connectives, not pronouns.
+_ANAPHOR = re.compile(r"^[（(“\"]?(?:其(?!次)|他|她|它|该|此(?!外)|这)")
+
+
+def _join_anaphora(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` with each sentence that opens with a pronoun (``_ANAPHOR``) joined
+    to the sentence before it on the same line."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if (out and _ANAPHOR.match(text[s:e].lstrip()) and "\n" not in text[out[-1][1]:s].strip(" ")
+                and "\n" not in text[out[-1][0]:out[-1][1]].strip() and e - out[-1][0] <= MAX_SENTENCE_CHARS):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
 def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
     """Every sentence of every hit, numbered by the hit's rank (a card of short
-    lines counts as one, its lines joined by spaces for the prompt)."""
+    lines counts as one, its lines joined by spaces for the prompt; a sentence
+    opening with a pronoun counts with the one before it, ``_join_anaphora``)."""
     out: list[Sentence] = []
     for n, hit in enumerate(hits, 1):
         text = hit.chunk.text
-        for s, e in _join_cards(text, split_sentences(text, 0, len(text), MAX_SENTENCE_CHARS)):
+        spans = split_sentences(text, 0, len(text), MAX_SENTENCE_CHARS)
+        for s, e in _join_anaphora(text, _join_cards(text, spans)):
             body = text[s:e].strip()
             shown = " ".join(kept for kept in (strip_instructions(line.strip()) for line in body.splitlines()) if kept)
             if len(shown) >= MIN_SENTENCE_CHARS:
@@ -252,10 +274,12 @@ def select_evidence(
     max_sentences: int,
     alternatives: int = 0,
     untrusted: Collection[int] = (),
+    floor: float = Settings.evidence_floor,
 ) -> Evidence:
     """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
     sentence is always kept; headings shown with a passage are not counted).
 
+    A sentence after the first must score at least ``floor`` times the best one.
     Then up to ``alternatives`` rival sentences (``ALTERNATIVE_SHARE``) are added
     within the budget.
 
@@ -291,7 +315,7 @@ def select_evidence(
         scored = sorted(pool, key=lambda s: (-gain(s), s.passage, s.start))
         pick = scored[0]
         score = gain(pick)
-        if chosen and score < max(best * RELATIVE_FLOOR, 1e-9):
+        if chosen and score < max(best * floor, 1e-9):
             break
         cost = count_tokens(pick.prompt_text) + SEPARATOR_TOKENS
         pool.remove(pick)

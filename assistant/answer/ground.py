@@ -20,10 +20,13 @@ model read:
 - a how-many question needs an amount in the answer (``lacks_amount``), and not
   the amount of a group the asked thing is one item of (``near_miss``: 微软 in
   "微软、谷歌和亚马逊等…投入超500亿美元");
+- a figure the answer calls money (元, yuan) must not be one the evidence counts
+  with another measure word (1780万只控制器: ``near_miss``);
 - a post the question asks about (团长) must not be one the evidence writes
   only as a deputy's (副团长: ``near_miss``);
 - the evidence lines holding the answer must be about the question: enough of
-  its Chinese key terms and all its Latin names or codes (``support``);
+  its Chinese key terms and all its Latin names or codes, and, for an English
+  question, every Chinese name it glosses in brackets (``support``);
 - a name an English answer romanises (Qi Xiangdong) must be the pinyin of
   characters in the Chinese evidence (``romanized``).
 
@@ -52,9 +55,9 @@ from .forms import (
     source_form,
     supported,
 )
-from .near_miss import deputy_posts, group_figure
+from .near_miss import deputy_posts, group_figure, unpriced_money
 from .romanized import unread_names
-from .support import MIN_SUBJECT_COVERAGE, missing_identifiers, subject_coverage
+from .support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
 
 # Share of a Chinese answer's new content words that the evidence must contain.
 MIN_NEW_WORDING_SUPPORT = 0.5
@@ -247,9 +250,11 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
     if (adds_nothing(answer, question) or lacks_amount(answer, question)
             or unsupported_facts(answer, question, evidence)
             or year_mismatch(answer, question, evidence)
-            or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)):
+            or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)
+            or unpriced_money(answer, question, evidence)):
         return False
-    if (missing_identifiers(answer, question, evidence) or unread_names(answer, question, evidence)
+    if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
+            or unread_names(answer, question, evidence)
             or deputy_posts(question, evidence)):
         return False
     subject = subject_coverage(answer, question, evidence)

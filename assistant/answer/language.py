@@ -150,9 +150,13 @@ _CURRENCIES: Final[dict[str, str]] = {
 }
 # A currency named before the number (人民币100亿元) decides what its 元 means.
 _LEAD_CURRENCIES: Final = tuple(c for c in _CURRENCIES if not c.startswith("元"))
+# Every way an answer or its evidence names a currency, Chinese or English, longest first.
+CURRENCY_NAMES: Final = tuple(sorted(
+    {*_CURRENCIES, *(v.lower() for v in _CURRENCIES.values()), "rmb", "renminbi", "usd", "dollars", "dollar"},
+    key=len, reverse=True))
 
 # Counters and measure words kept in the parenthesised original, dropped from the English.
-_COUNTERS: Final[tuple[str, ...]] = (
+COUNTERS: Final[tuple[str, ...]] = (
     "人次", "人", "家", "名", "位", "个", "個", "户", "戶", "项", "項", "件", "台", "臺",
     "辆", "輛", "套", "所", "座", "间", "間", "张", "張", "份", "篇", "部", "册", "冊",
     "次", "股", "字", "度", "吨", "噸", "亩", "畝", "平方米", "平方公里", "公里", "千米",
@@ -193,7 +197,7 @@ _EXPRESSION: Final = re.compile(
     (?P<magnitude>[十百千]?(?:[万萬][亿億]?|[亿億]))
     (?:(?<=[亿億])(?P<extra>{_DIGIT}{{1,4}})[万萬])?  # 3亿5000万
     (?P<more>[多余餘])?                              # 5万多人
-    (?P<unit>{_alternation([*_CURRENCIES, *_COUNTERS])})?
+    (?P<unit>{_alternation([*_CURRENCIES, *COUNTERS])})?
     """,
     re.VERBOSE,
 )

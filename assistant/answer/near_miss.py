@@ -21,7 +21,13 @@ unless the sentence gives a figure per item (分别, 各). Only amount questions
 ``deputy_posts`` finds the question's key terms that the evidence writes only
 with 副 before them.
 
-Either finding turns the answer into a refusal (``ground.is_grounded``).
+**A count is no sum of money.** Asked for an output value, the model gives
+"17.8 million yuan" where the evidence has 1780万只控制器 (controllers): the figure
+is there, the money is not. ``unpriced_money`` finds a figure the answer calls
+money (元, yuan, US dollars) that the evidence writes only with a measure word
+after it (只, 个, 家).
+
+Any finding turns the answer into a refusal (``ground.is_grounded``).
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ import re
 
 from ..ingest.normalize import has_cjk
 from ..search.terms import key_terms
-from .forms import ASKS_AMOUNT, NUMBER_UNIT, compare_form, has_number, in_source
-from .language import ENGLISH, question_script
+from .forms import ASKS_AMOUNT, MEASURE_WORDS, NUMBER_UNIT, compare_form, has_number, in_source, source_form
+from .language import COUNTERS, CURRENCY_NAMES, ENGLISH, question_script
 from .support import evidence_lines
 
 # Where a sentence ends in ``compare_form`` text (full-width marks are normalised).
@@ -134,4 +140,32 @@ def deputy_posts(question: str, evidence: str) -> list[str]:
         starts = [m.start() for m in re.finditer(re.escape(term), text)]
         if starts and all(i > 0 and text[i - 1] == DEPUTY for i in starts):
             out.append(term)
+    return out
+
+
+_MONEY = "|".join(re.escape(c) for c in CURRENCY_NAMES)
+# A figure an answer calls money: 1780万元, 1780万 yuan (the English answer as judged,
+# its magnitudes written as the evidence writes them), 100 US dollars.
+_MONEY_FIGURE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?[万亿千百]*)\s*[多余]?\s*(?:{_MONEY})", re.I)
+# Measure words and counters that say a figure is no money (只, 套, 家, 平方米).
+_OTHER_MEASURES = tuple(w for w in {*MEASURE_WORDS, *COUNTERS} if w not in CURRENCY_NAMES)
+# What follows a figure of the evidence: money, or another measure (after its magnitude).
+_PRICED = re.compile(rf"\s*[多余]?[万亿]*\s*(?:{_MONEY})", re.I)
+_MEASURED = re.compile(rf"\s*[多余]?[万亿]*\s*(?:{'|'.join(map(re.escape, _OTHER_MEASURES))})")
+
+
+def unpriced_money(answer: str, question: str, evidence: str) -> list[str]:
+    """Figures ``answer`` calls money that ``evidence`` writes only with another
+    measure word after them (1780万只 for "1780万 yuan"). A figure the evidence writes
+    bare (100亿，) or not at all is left to the other checks, as is one the question
+    gives."""
+    body, asked, source = compare_form(answer), compare_form(question), source_form(evidence)
+    out = []
+    for m in _MONEY_FIGURE.finditer(body):
+        figure = m.group(1)
+        if has_number(figure, asked):
+            continue
+        after = [source[o.end():] for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
+        if after and all(not _PRICED.match(a) and _MEASURED.match(a) for a in after):
+            out.append(m.group(0))
     return out

@@ -129,7 +129,8 @@ class Answerer:
         script = question_script(question)
         untrusted = self.untrusted(hits, documents)
         evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
-                                   settings.evidence_sentences, settings.evidence_alternatives, untrusted)
+                                   settings.evidence_sentences, settings.evidence_alternatives, untrusted,
+                                   settings.evidence_floor)
         if search is not None:
             evidence = second_hop(evidence, phrasings, search, lambda found: self.untrusted(found, documents),
                                   settings.bridge_tokens, gen.count_tokens)

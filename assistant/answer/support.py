@@ -164,6 +164,28 @@ def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
     return [t.lower() for t in _IDENTIFIER.findall(to_halfwidth(question)) if t.lower() not in holding]
 
 
+# A Chinese name an English question glosses: "Qi An Xin (奇安信)", "the expo (东博会)".
+_GLOSSED = re.compile(r"[\u3400-\u9fff]{2,}")
+
+
+def missing_glosses(answer: str, question: str, evidence: str) -> list[str]:
+    """Chinese names an English question glosses that the Chinese evidence lines holding
+    the answer lack: asked who chairs Qi An Xin (奇安信), an answer copied from a
+    caption of another company's chairman names the wrong thing. The English twin of
+    ``missing_identifiers``. An English answer's words rarely occur in Chinese lines,
+    so the lines it cites count as holding it too; answers held by English lines
+    only are not judged."""
+    if question_script(question) != ENGLISH:
+        return []
+    lines = evidence_lines(evidence)
+    marks = {int(n) for m in MARKER.findall(answer) for n in re.findall(r"\d+", m)}
+    cited = "\n".join(lines[n] for n in sorted(marks) if n in lines)
+    holding = "\n".join(part for part in (_holding(answer, question, evidence), cited) if part)
+    if not has_cjk(holding):
+        return []
+    return [g for g in _GLOSSED.findall(question) if not supported(source_form(g).split("\n")[-1], holding)]
+
+
 # Words that bound or round a figure (约4万平方米, 超79亿元): dropping one changes the fact.
 QUALIFIERS = ("超过", "大约", "将近", "约", "近", "超", "逾")
 # How an English answer says them; 多/余 after a figure (100多份) is "more than" too.
@@ -180,6 +202,20 @@ def _one(values: list[str]) -> str:
     return values[0] if values and all(v == values[0] for v in values) else ""
 
 
+# An English word that says what a figure counts ("21 editions"), not a function word.
+_COUNTED_WORD = re.compile(r"\s+([a-z][a-z\-]{2,})")
+
+
+def _counted(seen: list[re.Match[str]], source: str) -> str:
+    """The English word the evidence counts with a figure wherever it writes it
+    (``seen``), to follow a bare figure of an English answer: " editions" after 21
+    of "hosted 21 editions"; "" when the occurrences disagree or the evidence is
+    Chinese (its counters 届, 个 are no English)."""
+    words = [_COUNTED_WORD.match(source, o.end()) for o in seen]
+    word = _one([w.group(1) if w and w.group(1) not in ENGLISH_FILLER else "" for w in words])
+    return f" {word}" if word else ""
+
+
 def complete_figures(answer: str, question: str, evidence: str) -> str:
     """``answer`` with each figure written as the evidence writes it, where the
     evidence writes that figure the same way every time: the unit the model
@@ -188,6 +224,8 @@ def complete_figures(answer: str, question: str, evidence: str) -> str:
     question gets the bound in words (``100`` → ``more than 100``), not the unit."""
     english = question_script(question) == ENGLISH
     source = compare_form(evidence)
+    # An English answer that is only a figure ("21") gets what the evidence counts with it.
+    bare = english and _BARE_FIGURE.fullmatch(MARKER.sub("", answer).strip(" .。")) is not None
 
     markers = [m.span() for m in MARKER.finditer(answer)]
 
@@ -205,7 +243,8 @@ def complete_figures(answer: str, question: str, evidence: str) -> str:
                       for o in seen])
         if english:
             word = ENGLISH_QUALIFIERS.get(bound or mark, "")
-            return f"{word} {figure}" if word and not _ENGLISH_BOUND.search(before) else figure
+            out = f"{word} {figure}" if word and not _ENGLISH_BOUND.search(before) else figure
+            return out + (_counted(seen, source) if bare else "")
         answered = _UNIT.match(after)
         has_unit = bool(answered and (answered.group(1) or answered.group(2))) or re.match(r"[\u3400-\u9fff%]", after)
         out = figure + ("" if has_unit else mark + unit)
