@@ -111,6 +111,26 @@ def test_a_described_city_is_found_first_then_asked_about(real_bot: Assistant) -
     assert {"000", "003"} <= cited, cited  # the city's document and the white paper
 
 
+def test_a_city_described_by_a_leading_clause_is_found_first(real_bot: Assistant) -> None:
+    """Gold c330: no pointing word, but the leading clause describes a city (``decompose``):
+    step 1 finds 南宁 in the interview, step 2 asks the white paper about it."""
+    answer = real_bot.ask("据陈刚专访去年7月获国家批复设立国际通信业务出入口局的城市，"
+                          "在白皮书关于融入国家“算力高铁”大通道的建议中被定位为哪条通道的站点？")
+    assert not answer.refused, answer.text
+    assert "南部通道" in normalize_answer(answer.main_text), answer.text
+    assert any("南宁" in note for note in answer.notes), answer.notes
+    cited = {Path(c.source).name[:3] for c in answer.citations}
+    assert {"002", "003"} <= cited, cited
+
+
+def test_a_count_given_as_money_is_refused(real_bot: Assistant) -> None:
+    """Gold c318 (near-miss): the white paper counts 1780万只 controllers, not an output
+    value; the model answered "17.8 million yuan" until ``near_miss.unpriced_money``."""
+    answer = real_bot.ask("What annual output value (revenue) had Liuzhou's automotive "
+                          "electronic-control industry reached by May 2024?")
+    assert answer.refused, answer.raw_text
+
+
 def test_two_figures_from_two_documents_are_compared_by_code(real_bot: Assistant) -> None:
     """Gold c281: each side's figure is asked on its own, code compares them (``versus``);
     the answer names the winner and cites both figures' documents."""
