@@ -99,16 +99,23 @@ def test_a_group_amount_is_no_answer_about_one_member(real_bot: Assistant) -> No
     assert answer.refused, answer.raw_text
 
 
+def _assert_answered_in_two_steps(answer: Answer, expected: str, found: str, documents: set[str]) -> None:
+    """``answer`` holds ``expected``, its note names what the first step ``found``, and it
+    cites the ``documents`` (file-name prefixes) of both steps."""
+    assert not answer.refused, answer.text
+    assert expected in normalize_answer(answer.main_text), answer.text
+    assert any(found in note for note in answer.notes), answer.notes
+    cited = {Path(c.source).name[:3] for c in answer.citations}
+    assert documents <= cited, cited
+
+
 def test_a_described_city_is_found_first_then_asked_about(real_bot: Assistant) -> None:
     """Gold c269: one document calls 柳州 the "汽车城", the white paper gives the robot
     factory built there; in one step the model refused, in two (``decompose``) it answers."""
     answer = real_bot.ask("城市进化论文章称广西曾孕育出“汽车城”；据白皮书，"
                           "在这座城市建设的机器人超级智慧工厂达产后年产能达多少台机器人以上？")
-    assert not answer.refused, answer.text
-    assert "2万台" in normalize_answer(answer.main_text), answer.text
-    assert any("柳州" in note for note in answer.notes), answer.notes
-    cited = {Path(c.source).name[:3] for c in answer.citations}
-    assert {"000", "003"} <= cited, cited  # the city's document and the white paper
+    # the city's document and the white paper are both cited
+    _assert_answered_in_two_steps(answer, "2万台", "柳州", {"000", "003"})
 
 
 def test_a_city_described_by_a_leading_clause_is_found_first(real_bot: Assistant) -> None:
@@ -116,11 +123,7 @@ def test_a_city_described_by_a_leading_clause_is_found_first(real_bot: Assistant
     step 1 finds 南宁 in the interview, step 2 asks the white paper about it."""
     answer = real_bot.ask("据陈刚专访去年7月获国家批复设立国际通信业务出入口局的城市，"
                           "在白皮书关于融入国家“算力高铁”大通道的建议中被定位为哪条通道的站点？")
-    assert not answer.refused, answer.text
-    assert "南部通道" in normalize_answer(answer.main_text), answer.text
-    assert any("南宁" in note for note in answer.notes), answer.notes
-    cited = {Path(c.source).name[:3] for c in answer.citations}
-    assert {"002", "003"} <= cited, cited
+    _assert_answered_in_two_steps(answer, "南部通道", "南宁", {"002", "003"})
 
 
 def test_a_count_given_as_money_is_refused(real_bot: Assistant) -> None:
