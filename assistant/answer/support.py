@@ -183,6 +183,7 @@ def missing_glosses(answer: str, question: str, evidence: str) -> list[str]:
     holding = "\n".join(part for part in (_holding(answer, question, evidence), cited) if part)
     if not has_cjk(holding):
         return []
+    # the gloss in its simplified search form (the last of ``source_form``'s two forms)
     return [g for g in _GLOSSED.findall(question) if not supported(source_form(g).split("\n")[-1], holding)]
 
 
