@@ -216,7 +216,7 @@ def _join_anaphora(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     to the sentence before it on the same line."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
-        if (out and _ANAPHOR.match(text[s:e].lstrip()) and "\n" not in text[out[-1][1]:s].strip(" ")
+        if (out and _ANAPHOR.match(text[s:e].lstrip()) and "\n" not in text[out[-1][1]:s]
                 and "\n" not in text[out[-1][0]:out[-1][1]].strip() and e - out[-1][0] <= MAX_SENTENCE_CHARS):
             out[-1] = (out[-1][0], e)
         else:

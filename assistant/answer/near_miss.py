@@ -36,8 +36,16 @@ import re
 
 from ..ingest.normalize import has_cjk
 from ..search.terms import key_terms
-from .forms import ASKS_AMOUNT, MEASURE_WORDS, NUMBER_UNIT, compare_form, has_number, in_source, source_form
-from .language import COUNTERS, CURRENCY_NAMES, ENGLISH, question_script
+from .forms import (
+    ASKS_AMOUNT,
+    MEASURE_WORDS,
+    NUMBER_UNIT,
+    compare_form,
+    has_number,
+    in_source,
+    source_form,
+)
+from .language import COUNTERS, CURRENCY_NAMES, ENGLISH, MAGNITUDE_EXPONENTS, question_script
 from .support import evidence_lines
 
 # Where a sentence ends in ``compare_form`` text (full-width marks are normalised).
@@ -144,14 +152,15 @@ def deputy_posts(question: str, evidence: str) -> list[str]:
 
 
 _MONEY = "|".join(re.escape(c) for c in CURRENCY_NAMES)
+_MAGNITUDES = f"[{''.join(MAGNITUDE_EXPONENTS)}]*"
 # A figure an answer calls money: 1780万元, 1780万 yuan (the English answer as judged,
 # its magnitudes written as the evidence writes them), 100 US dollars.
-_MONEY_FIGURE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?[万亿千百]*)\s*[多余]?\s*(?:{_MONEY})", re.I)
+_MONEY_FIGURE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?{_MAGNITUDES})\s*[多余]?\s*(?:{_MONEY})", re.I)
 # Measure words and counters that say a figure is no money (只, 套, 家, 平方米).
 _OTHER_MEASURES = tuple(w for w in {*MEASURE_WORDS, *COUNTERS} if w not in CURRENCY_NAMES)
 # What follows a figure of the evidence: money, or another measure (after its magnitude).
-_PRICED = re.compile(rf"\s*[多余]?[万亿]*\s*(?:{_MONEY})", re.I)
-_MEASURED = re.compile(rf"\s*[多余]?[万亿]*\s*(?:{'|'.join(map(re.escape, _OTHER_MEASURES))})")
+_PRICED = re.compile(rf"\s*[多余]?{_MAGNITUDES}\s*(?:{_MONEY})", re.I)
+_MEASURED = re.compile(rf"\s*[多余]?{_MAGNITUDES}\s*(?:{'|'.join(map(re.escape, _OTHER_MEASURES))})")
 
 
 def unpriced_money(answer: str, question: str, evidence: str) -> list[str]:
@@ -165,7 +174,7 @@ def unpriced_money(answer: str, question: str, evidence: str) -> list[str]:
         figure = m.group(1)
         if has_number(figure, asked):
             continue
-        after = [source[o.end():] for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
-        if after and all(not _PRICED.match(a) and _MEASURED.match(a) for a in after):
+        ends = [o.end() for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
+        if ends and all(not _PRICED.match(source, e) and _MEASURED.match(source, e) for e in ends):
             out.append(m.group(0))
     return out

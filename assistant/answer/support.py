@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..ingest.normalize import has_cjk, to_halfwidth
+from ..ingest.normalize import convert, has_cjk, to_halfwidth
 from ..search.terms import key_terms
-from .cite import MARKER, facts
+from .cite import MARKER, facts, parse_markers
 from .forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
@@ -178,13 +178,11 @@ def missing_glosses(answer: str, question: str, evidence: str) -> list[str]:
     if question_script(question) != ENGLISH:
         return []
     lines = evidence_lines(evidence)
-    marks = {int(n) for m in MARKER.findall(answer) for n in re.findall(r"\d+", m)}
-    cited = "\n".join(lines[n] for n in sorted(marks) if n in lines)
+    cited = "\n".join(lines[n] for n in sorted(set(parse_markers(answer))) if n in lines)
     holding = "\n".join(part for part in (_holding(answer, question, evidence), cited) if part)
     if not has_cjk(holding):
         return []
-    # the gloss in its simplified search form (the last of ``source_form``'s two forms)
-    return [g for g in _GLOSSED.findall(question) if not supported(source_form(g).split("\n")[-1], holding)]
+    return [g for g in _GLOSSED.findall(question) if not supported(compare_form(convert(g, "t2s")), holding)]
 
 
 # Words that bound or round a figure (约4万平方米, 超79亿元): dropping one changes the fact.
