@@ -112,7 +112,8 @@ class Assistant:
             self._answerer = Answerer(self.generator, self.settings.prompts_dir,
                                       Calibration.load(self.settings.generator,
                                                        self.settings.calibration_path),
-                                      model=self.settings.generator)
+                                      model=self.settings.generator,
+                                      embedder=lambda: self.embedder)
         return self._answerer
 
     def warm_up(self) -> float:

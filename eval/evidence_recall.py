@@ -24,7 +24,7 @@ import statistics
 from pathlib import Path
 
 from assistant import Assistant, Settings
-from assistant.answer.evidence import select_evidence
+from assistant.answer.evidence import dense_similarity, select_evidence
 from assistant.evaluation.answer_norm import normalize_answer
 from assistant.evaluation.harness import prepare
 from assistant.evaluation.splits import HALVES, half_of
@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             hits = bot.retriever.search(phrasings, settings.top_k, settings=settings)
             ev = select_evidence(phrasings, hits, count, settings.evidence_tokens,
                                  settings.evidence_sentences, settings.evidence_alternatives,
-                                 floor=settings.evidence_floor)
+                                 floor=settings.evidence_floor,
+                                 similarity=dense_similarity(bot.embedder, phrasings),
+                                 dense_weight=settings.evidence_dense_weight)
             shown = ev.format()
             tokens.append(count(shown))
             hit_ok = contains_gold(" ".join(h.chunk.text for h in hits), list(item.answers))

@@ -13,11 +13,12 @@ from fakes import EchoGenerator, HashEmbedder
 from assistant import Assistant, Settings
 from assistant.answer.answerability import SIGNALS, Calibration, Signals
 from assistant.answer.cite import MARKER_OPEN
-from assistant.answer.evidence import QuestionKind, question_kind, select_evidence
+from assistant.answer.evidence import QuestionKind, dense_similarity, question_kind, select_evidence
 from assistant.answer.ground import (
     adds_nothing,
     is_grounded,
     lacks_amount,
+    lacks_year,
     restated_gaps,
     unsupported_facts,
     year_mismatch,
@@ -111,6 +112,34 @@ def test_a_heading_that_repeats_the_question_is_never_evidence() -> None:
     assert [s.passage for s in ev.sentences] == [2]
 
 
+def test_dense_similarity_brings_in_the_sentence_that_says_it_in_other_words() -> None:
+    """The national figure shares more of the question's words; the region's own
+    figure ("全区") is the answer, and only its dense similarity keeps it."""
+    hits = [_hit("到2023年底，我国算力总规模达到了230EFLOPS。", 0),
+            _hit("截至2024年5月底，全区人工智能相关专利申请量累计为1788件。", 1),
+            _hit("全区算力总规模达668 PFlops。", 2)]
+    question = ["截至2024年4月底，广西全区算力总规模达到多少？"]
+    words = select_evidence(question, hits, len, budget=200, max_sentences=5)
+    assert "668" not in words.format()
+
+    def similarity(texts: Sequence[str]) -> list[float]:
+        return [0.9 if "全区算力" in t else 0.3 for t in texts]
+
+    dense = select_evidence(question, hits, len, budget=200, max_sentences=5, similarity=similarity)
+    assert "668" in dense.format()
+    off = select_evidence(question, hits, len, budget=200, max_sentences=5, similarity=similarity,
+                          dense_weight=0.0)
+    assert off.format() == words.format()
+
+
+def test_dense_similarity_takes_the_closest_phrasing() -> None:
+    score = dense_similarity(HashEmbedder(), ["广西算力规模是多少？", "How large is the computing power?"])
+    same, other = score(["广西算力规模是多少？", "南A中心首批签约入驻"])
+    assert same == pytest.approx(1.0, abs=1e-5) and other < 0.5
+    assert list(dense_similarity(HashEmbedder(), [])(["x"])) == [0.0]
+    assert list(score([])) == []
+
+
 def test_evidence_says_whether_it_holds_the_asked_form() -> None:
     """A how-many question over sentences without any number lacks the answer's form."""
     hits = [_hit("会议还讨论了数字经济。与会代表来自东盟国家。", 0)]
@@ -168,6 +197,23 @@ def test_a_figure_of_another_year_is_no_answer() -> None:
     assert year_mismatch("70EFLOPS[1]", "智能算力规模达到多少？", ev) == []
 
 
+def test_a_year_that_dates_an_event_before_the_measure_need_not_be_on_its_line() -> None:
+    """"1991年…爆发后" dates the eruption; the cooling after it is stated without the year."""
+    ev = ("[1] 火山又对平流层注入大量的气溶胶，全球平均气温下降约0.5摄氏度。\n"
+          "[2] 1991年6月，皮纳图博火山爆发。")
+    question = "1991年皮纳图博火山大爆发后，全球平均气温大约降低了多少？"
+    assert year_mismatch("约0.5摄氏度[1]", question, ev) == []
+    assert is_grounded("全球平均气温下降约0.5摄氏度。[1]", question, ev)
+    # the year of the measure itself is still asked of its line
+    assert year_mismatch("约0.5摄氏度[1]", "1991年全球平均气温降低了多少？", ev) == ["1991"]
+
+
+def test_a_count_of_days_may_be_written_with_either_unit() -> None:
+    ev = "[1] 这套历法将一年分为20旬，一旬13日。"
+    assert unsupported_facts("每一旬有13天。[1]", "每一旬有多少天？", ev) == []
+    assert "14天" in unsupported_facts("每一旬有14天。[1]", "每一旬有多少天？", ev)
+
+
 def test_calibration_is_monotonic_and_validated(tmp_path: Path) -> None:
     cal = Calibration(weights={"p_refuse": -4.0, "coverage": 4.0}, bias=0.0, threshold=0.5)
     sure = cal.confidence(Signals(p_refuse=0.01, coverage=1.0, missing=0.0, top_dense=0.5))
@@ -196,6 +242,8 @@ def test_settings_validate_and_parse_overrides() -> None:
         Settings(top_k=0)
     with pytest.raises(ValueError, match="language"):
         Settings(language="fr")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="evidence_dense_weight"):
+        Settings(evidence_dense_weight=-0.1)
     assert Settings.parse_override("answer_threshold=0") == ("answer_threshold", 0.0)
     assert Settings.parse_override("answer_threshold=none") == ("answer_threshold", None)
     assert Settings.parse_override("bm25-weight=2.5") == ("bm25_weight", 2.5)
@@ -460,3 +508,23 @@ def test_a_card_of_short_lines_is_one_sentence() -> None:
 ])
 def test_refusals_in_other_words_are_refusals(text: str, refused: bool) -> None:
     assert is_refusal(text, load_prompts()) is refused
+
+
+@pytest.mark.parametrize(("question", "answer", "lacking"), [
+    ("吴末帝孙皓的皇后滕氏是在哪一年去世的？", "滕氏在三国时东吴末帝孙皓去世后去世。[1]", True),
+    ("In which year was the conference held?", "It was held in Nanning. [1]", True),
+    ("2021年的会议在哪一年之后举办？", "2021年之后[1]", True),  # the question's own year
+    ("这个鲤鱼门天后庙建于哪一年？", "清乾隆十八年（1753年）[1]", False),
+    ("这个鲤鱼门天后庙建于哪一年？", "乾隆十八年[1]", False),
+    ("What year was it founded?", "2023 [1]", False),
+    ("南A中心位于哪里？", "南宁[1]", False),  # no year asked
+])
+def test_a_year_question_needs_a_year(question: str, answer: str, lacking: bool) -> None:
+    assert lacks_year(answer, question) is lacking
+    if lacking:
+        assert not is_grounded(answer, question, "[1] 会议于2023年在南宁举办。滕氏，孙皓之妻。")
+
+
+def test_a_length_question_needs_an_amount() -> None:
+    assert lacks_amount("白尾雀鲷一般栖息在低潮线下有碎礁或圆石之海底。[1]", "白尾雀鲷一般栖息在多深的水里？")
+    assert not lacks_amount("水深0.5至3公尺[1]", "白尾雀鲷一般栖息在多深的水里？")

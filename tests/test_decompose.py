@@ -97,6 +97,8 @@ def test_a_comparison_is_planned_before_a_described_thing() -> None:
     # the answer restates the first question: what it puts where the question asks is carried
     ("张教授任院长的高校是海滨大学[1]。", "海滨大学"),
     ("报告建议培育星河数据中心的产业竞争新优势[1]", "星河数据中心"),
+    # the 的 after the asked noun dropped in the restatement
+    ("报告建议培育星河数据中心产业竞争新优势。[1]", "星河数据中心"),
 ])
 def test_a_restated_first_answer_carries_only_the_name(answer: str, found: str) -> None:
     question = "报告建议培育哪个中心的产业竞争新优势？" if "优势" in answer else "张教授任院长的哪所高校？"

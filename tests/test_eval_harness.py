@@ -128,3 +128,25 @@ def test_cli_half_keeps_only_that_half(
         assert ids == [r["id"] for r in GOLD if half_of(str(r["id"])) == half]
         assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["config"]["half"] == half
     capsys.readouterr()
+
+
+def test_evalset_questions_by_name_inside_or_by_path_outside(tmp_path: Path) -> None:
+    """``--evalset DIR`` reads DIR's question file by name, or a question set of our
+    own over DIR's documents by its path."""
+    evalset = tmp_path / "set"
+    evalset.mkdir()
+    (evalset / "docs.jsonl").write_text(json.dumps(
+        {"doc_id": "d1", "title": "南A中心", "text": "首批16家东盟企业签约入驻。"}, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    row = {"id": "q1", "question": "首批有几家企业入驻？", "answers": ["16家"], "doc_ids": ["d1"]}
+    (evalset / "questions.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    ours = tmp_path / "ours.jsonl"
+    ours.write_text(json.dumps(row | {"id": "x1", "answerable": False, "answers": []}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    bot = Assistant(Settings(index_root=tmp_path / "i", progress=False), embedder=HashEmbedder(),
+                    generator=EchoGenerator())
+    items, config = harness.prepare(bot, "questions.jsonl", None, evalset)
+    assert [i.id for i in items] == ["q1"] and config["gold"] == str(evalset / "questions.jsonl")
+    items, config = harness.prepare(bot, str(ours), None, evalset)
+    assert [(i.id, i.answerable) for i in items] == [("x1", False)] and config["gold"] == str(ours)
+    assert config["chunks"] >= 1

@@ -250,3 +250,25 @@ def test_unanswerable_decoys_absent_from_corpus(
             if hits:
                 problems.append(f"{row['id']}: decoy {ans!r} occurs in {hits}")
     assert not problems, "\n".join(problems)
+
+
+CMRC_EXTRA_PATH = REPO_ROOT / "eval" / "gold" / "cmrc-extra.jsonl"
+CMRC_DOCS = REPO_ROOT.parent / "shared" / "evalsets" / "cmrc2018" / "docs.jsonl"
+
+
+def test_cmrc_extra_tuning_set_rows_hold_in_their_documents() -> None:
+    """``cmrc-extra.jsonl`` (a tuning set over the cmrc2018 documents): 30 answerable rows
+    whose answers are verbatim in their document, 30 near-miss rows with no answer."""
+    rows = _load_gold(CMRC_EXTRA_PATH)
+    assert len({r["id"] for r in rows}) == len(rows) == 60
+    assert Counter(r["type"] for r in rows) == {"answerable": 30, "near_miss": 30}
+    for r in rows:
+        assert r["answerable"] is (r["type"] == "answerable") and bool(r["answers"]) is r["answerable"]
+        assert r["question"].endswith("？") and len(r["doc_ids"]) == 1
+    if not CMRC_DOCS.is_file():
+        pytest.skip("../shared/evalsets/cmrc2018 is not beside the checkout")
+    docs = {d["doc_id"]: d["title"] + "\n" + d["text"]
+            for d in map(json.loads, CMRC_DOCS.read_text(encoding="utf-8").splitlines())}
+    for r in rows:
+        text = docs[r["doc_ids"][0]]
+        assert all(a in text for a in r["answers"]), r["id"]

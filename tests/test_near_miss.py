@@ -1,12 +1,20 @@
 """The near-miss checks: a group's amount given for one member, a deputy's post for the post,
-a count given as money (``assistant.answer.near_miss``)."""
+a count given as money, another measure for the quantity asked, an average for a total
+(``assistant.answer.near_miss``)."""
 
 from __future__ import annotations
 
 import pytest
 
+from assistant.answer.forms import asks_amount
 from assistant.answer.ground import is_grounded
-from assistant.answer.near_miss import deputy_posts, group_figure, unpriced_money
+from assistant.answer.near_miss import (
+    average_for_total,
+    deputy_posts,
+    group_figure,
+    other_measure,
+    unpriced_money,
+)
 from assistant.ingest.normalize import has_cjk
 
 GROUP = "[1] 自2020年以来，腾讯、百度和京东等企业已累计在西部投入超300亿元。"
@@ -94,3 +102,73 @@ def test_a_count_is_no_sum_of_money(question: str, answer: str, evidence: str, f
     assert unpriced_money(answer, question, evidence) == flagged
     if flagged:
         assert not is_grounded(answer, question, evidence)
+
+
+FACTORY = ("[1] 优必选在柳州建设机器人超级智慧工厂。20GWh动力电池项目的自动化生产率达到90%以上，"
+           "首批入驻企业16家。")
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    # the asked investment answered with a capacity and a rate, or a count and a year
+    ("优必选在柳州建设的机器人超级智慧工厂项目总投资是多少？",
+     "总投资是20GWh的动力电池项目自动化生产率达到90%以上。[1]", ["20", "90"]),
+    ("工厂的资助金额合计是多少？", "16家[1]", ["16"]),
+    ("工厂的总投资是多少？", "2023年[1]", ["2023"]),
+    ("How much did UBTech invest in the Liuzhou factory?", "20 GWh [1]", ["20"]),
+    # money, a bare magnitude, or money beside another measure
+    ("工厂的总投资是多少？", "10亿元[1]", []),
+    ("工厂的总投资是多少？", "总投资10亿。", []),
+    ("工厂的总投资是多少？", "2023年总投资10亿元[1]", []),
+    ("How much did UBTech invest in the Liuzhou factory?", "1 billion yuan [1]", []),
+    ("How much did UBTech invest in the Liuzhou factory?", "10 billion", []),
+    # not a money question: the count of countries, a growth rate, a capacity
+    ("资金来自几个国家？", "6个国家", []),
+    ("投资增长了多少？", "22%", []),
+    ("项目产能是多少？", "20GWh", []),
+    # no figure: left to the other checks
+    ("工厂的总投资是多少？", "资料未提及。", []),
+    # residents counted in buildings; a length given as a year
+    ("山谷道邨拆卸之前一共住了多少居民？", "一共住了17座居民。[1]", ["17"]),
+    ("山谷道邨拆卸之前一共住了多少居民？", "约2万人[1]", []),
+    ("德龙烟铁路全长多少公里？", "1887年[1]", ["1887"]),
+    ("德龙烟铁路全长多少公里？", "548公里[1]", []),
+    ("白尾雀鲷一般栖息在多深的水里？", "0.5至3公尺[1]", []),
+    ("沃夫424距离太阳多远？", "大约14.2光年[1]", []),
+    ("工期多长时间？", "3个月", []),
+])
+def test_a_quantity_asked_by_name_is_not_answered_by_another_measure(question: str, answer: str,
+                                                                 flagged: list[str]) -> None:
+    assert other_measure(answer, question, FACTORY) == flagged
+    if flagged:
+        assert not is_grounded(answer, question, FACTORY)
+
+
+@pytest.mark.parametrize(("question", "amount"), [
+    ("南A中心首批有几家东盟企业入驻？", True),
+    ("哪个城市的企业有多少家？", True),
+    ("How many ports are reached?", True),
+    # the amount word only describes what is asked
+    ("中央网信办曾与另外几个部委联合发布了哪份管理办法？", False),
+    ("How many editions, and which city hosts it?", False),
+    ("南A中心位于哪里？", False),
+])
+def test_an_amount_word_before_another_question_word_asks_no_amount(question: str, amount: bool) -> None:
+    assert asks_amount(question) is amount
+
+
+PLAYER = "[1] 门罗的职业生涯每场平均取得18.8分，3个篮板。1967年，门罗在选秀中以第2顺位被选中。"
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    ("厄尔·门罗在NBA职业生涯中一共累计拿下了多少分？", "18.8分[1]", ["18.8"]),
+    ("How many points did Monroe score in his career?", "18.8 points [1]", ["18.8"]),
+    # an average asked, a figure written without one, a figure the evidence lacks
+    ("门罗职业生涯场均得分是多少？", "18.8分", []),
+    ("What was Monroe's average per game?", "18.8 points", []),
+    ("门罗在选秀中第几顺位被选中？", "第2顺位[1]", []),
+    ("门罗一共得了多少分？", "25000分", []),
+])
+def test_an_average_is_no_total(question: str, answer: str, flagged: list[str]) -> None:
+    assert average_for_total(answer, question, PLAYER) == flagged
+    if flagged:
+        assert not is_grounded(answer, question, PLAYER)

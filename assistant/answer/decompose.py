@@ -190,6 +190,8 @@ def _filler(answer: str, question: str) -> str:
     if m is None:
         return ""
     head, tail = q[:m.start()], q[m.end():]
+    if tail.startswith("的") and not answer.endswith(tail):
+        tail = tail[1:]  # "…培育南A中心产业竞争新优势" drops the 的 of "哪个中心的产业…"
     if not head or not answer.startswith(head) or not answer.endswith(tail) or len(answer) <= len(head) + len(tail):
         return ""
     middle = answer[len(head):len(answer) - len(tail)].strip(" ，,")

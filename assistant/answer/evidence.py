@@ -15,7 +15,11 @@ A sentence scores by
   two-part or two-document question gets a sentence for each part;
 - the **question kind**: a 多少/how-many question needs a number, a 哪年/when
   question a date;
-- the **rank** of its passage in the fused retrieval.
+- the **rank** of its passage in the fused retrieval;
+- its **dense similarity** to the question (the embedder's cosine, best over the
+  phrasings, times ``Settings.evidence_dense_weight``), so a sentence that says
+  what is asked in other words (全区算力总规模达668 PFlops for 广西算力总规模)
+  is not lost to one that only shares more of the question's words.
 
 A sentence that only repeats the question (a heading such as 广西人工智能产业
 发展白皮书 for a question about that white paper's editor) cannot hold the
@@ -33,7 +37,7 @@ from ..ingest.chunk import TITLE_LINE_CHARS, split_sentences
 from ..ingest.normalize import normalize
 from ..search.terms import key_terms, term_coverage
 from ..settings import Settings
-from ..types import Hit
+from ..types import Embedder, Hit
 from .guard import strip_instructions
 
 
@@ -68,6 +72,22 @@ SEPARATOR_TOKENS = 2  # what joining a sentence into the evidence block costs be
 # shown too, although the greedy cover no longer needs their terms.
 ALTERNATIVE_SHARE = 0.8
 ANCHOR_CHARS = 6  # characters matched at each end of a sentence to find it in the original text
+
+
+# Scores sentence texts by their similarity to the question (``dense_similarity``).
+SentenceSimilarity = Callable[[Sequence[str]], Sequence[float]]
+
+
+def dense_similarity(embedder: Embedder, questions: Sequence[str]) -> SentenceSimilarity:
+    """Cosine similarity of each sentence to the closest of the question's
+    ``questions`` (phrasings), by ``embedder`` (its vectors are L2-normalised)."""
+    def score(texts: Sequence[str]) -> Sequence[float]:
+        if not texts or not questions:
+            return [0.0] * len(texts)
+        asked = [embedder.embed_query(q) for q in questions]
+        vectors = embedder.embed_documents(list(texts))
+        return [max(float(v @ q) for q in asked) for v in vectors]
+    return score
 
 
 def question_kind(question: str) -> QuestionKind:
@@ -275,6 +295,8 @@ def select_evidence(
     alternatives: int = 0,
     untrusted: Collection[int] = (),
     floor: float = Settings.evidence_floor,
+    similarity: SentenceSimilarity | None = None,
+    dense_weight: float = Settings.evidence_dense_weight,
 ) -> Evidence:
     """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
     sentence is always kept; headings shown with a passage are not counted).
@@ -290,6 +312,10 @@ def select_evidence(
     Chinese translation); the key terms are those of the phrasing that the
     passages cover best, so an English question over Chinese text is matched
     by its translation's terms.
+
+    ``similarity`` (``dense_similarity``) adds ``dense_weight`` times each
+    sentence's dense similarity to its score; without it sentences score on
+    words, form and rank alone.
     """
     hits = tuple(hits)
     asked = asked_units(questions)
@@ -304,11 +330,16 @@ def select_evidence(
     chosen: list[Sentence] = []
     used = 0
     best = 0.0
+    dense: dict[Sentence, float] = {}
+    if similarity is not None and dense_weight and pool:
+        scores = similarity([s.prompt_text for s in pool])
+        dense = {s: dense_weight * v for s, v in zip(pool, scores, strict=True)}
+
     def gain(s: Sentence, fresh: bool = False) -> float:
         lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT
                       for t, w in terms.items() if t in s.norm) / total
         bonus = KIND_BONUS if _kind_match(kind, s.norm) else 0.0
-        return lexical + bonus - RANK_DECAY * (s.passage - 1)
+        return lexical + bonus - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0)
 
     while pool and len(chosen) < max_sentences:
 

@@ -29,9 +29,22 @@ MEASURE_WORDS = (
     "亩", "岁")
 # A year named by a question (2024年, "in 2024").
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-# A question asking for a count or an amount (哪几家 asks for names, so it is left out).
-ASKS_AMOUNT = re.compile(r"多少|(?<!哪)几[个家届项条名位次年倍种所座件]|\bhow (?:many|much)\b|"
+# A question asking for a count or an amount, a length or a duration (多深, 多久; 哪几家
+# asks for names, so it is left out).
+ASKS_AMOUNT = re.compile(r"多少|(?<!哪)几[个家届项条名位次年倍种所座件]|多[深高长远久宽厚]|\bhow (?:many|much)\b|"
                          r"\bwhat (?:share|percentage|proportion)\b", re.I)
+# A question word asking for something else than an amount (哪份, 什么, 谁, which).
+_OTHER_FOCUS = re.compile(r"哪(?!几)[份个家位所项条种年月天些部]|什么|谁|\b(?:which|who)\b", re.I)
+
+
+def asks_amount(question: str) -> bool:
+    """Whether ``question`` asks how many or how much (``ASKS_AMOUNT``). An amount
+    word followed by another question word only describes what is asked: 与另外几个
+    部委联合发布了哪份管理办法 asks which regulation, not how many ministries."""
+    found = list(ASKS_AMOUNT.finditer(question))
+    return bool(found) and not _OTHER_FOCUS.search(question, found[-1].end())
+
+
 # A number with the unit character written right after it (16家, 6月, 100亿).
 NUMBER_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|[\u3400-\u9fff])?")
 
@@ -73,10 +86,20 @@ def as_chinese(token: str) -> str:
     return numeral + token[m.end():]
 
 
+# Unit characters that mean the same after a count: 一旬13日 is 13天.
+UNIT_SYNONYMS = {"天": "日", "日": "天"}
+
+
 def in_source(token: str, source: str) -> bool:
-    """A number with its unit occurs in ``source``, in digits or Chinese numerals."""
-    chinese = as_chinese(token)
-    return has_number(token, source) or (chinese != token and chinese in source)
+    """A number with its unit occurs in ``source``, in digits or Chinese numerals,
+    its unit as written or as its synonym (``UNIT_SYNONYMS``)."""
+    unit = token[-1:]
+    forms = [token] + ([token[:-1] + UNIT_SYNONYMS[unit]] if unit in UNIT_SYNONYMS else [])
+    for form in forms:
+        chinese = as_chinese(form)
+        if has_number(form, source) or (chinese != form and chinese in source):
+            return True
+    return False
 
 
 # Words an answer adds around its content that no passage needs to contain.

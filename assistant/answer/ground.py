@@ -42,12 +42,12 @@ from ..ingest.normalize import has_cjk
 from .cite import MARKER, facts
 from .evidence import QuestionKind, question_kind
 from .forms import (
-    ASKS_AMOUNT,
     CJK_OR_WORD,
     ENGLISH_FILLER,
     NUMBER_UNIT,
     YEAR,
     as_chinese,
+    asks_amount,
     compare_form,
     content_words,
     has_number,
@@ -55,7 +55,7 @@ from .forms import (
     source_form,
     supported,
 )
-from .near_miss import deputy_posts, group_figure, unpriced_money
+from .near_miss import average_for_total, deputy_posts, group_figure, other_measure, unpriced_money
 from .romanized import unread_names
 from .support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
 
@@ -130,6 +130,11 @@ def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
     return sorted(w for w in restated if not supported(w, source))
 
 
+# A clause dating an event the asked measure follows (1991年皮纳图博火山大爆发后，): its
+# year dates the event, not the measure, so the measure's line need not repeat it.
+_EVENT_BEFORE = re.compile(r"[^，,；;？?。]*(?:19|20)\d{2}年[^，,；;？?。]*(?:之后|以后|后)[，,]")
+
+
 def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
     """Years the question names that no evidence line holding the answer's figure states.
 
@@ -141,7 +146,7 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
     the question. Answers without a new figure, and questions without a year,
     pass.
     """
-    years = set(YEAR.findall(question))
+    years = set(YEAR.findall(_EVENT_BEFORE.sub("", question)))
     if not years:
         return []
     asked = compare_form(question)
@@ -238,20 +243,36 @@ def lacks_amount(answer: str, question: str) -> bool:
     """True when ``question`` asks how many or how much and ``answer`` adds no amount
     to what the question says (``2024年一季度…人才供给数量呈现持续增长趋势`` answers
     no 2024年一季度…多少: its 2024 and 一 are the question's)."""
-    if not ASKS_AMOUNT.search(question):
+    if not asks_amount(question):
         return False
     asked = set(CJK_OR_WORD.findall(compare_form(question)))
     new = [u for u in CJK_OR_WORD.findall(compare_form(answer)) if u not in asked]
     return not any(_AMOUNT.fullmatch(u) or u[0].isdigit() for u in new)
 
 
+# A question asking for a year (哪一年, 何年, in what year), and a year written:
+# digits, or Chinese numerals before 年 (乾隆十八年, 二〇〇八年), or 元年.
+_ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\b(?:what|which) year\b", re.I)
+_YEAR_WRITTEN = re.compile(r"\d|[〇零一二三四五六七八九十百千]+年|元年")
+
+
+def lacks_year(answer: str, question: str) -> bool:
+    """True when ``question`` asks for a year and ``answer`` writes none that the
+    question does not already give ("滕氏在孙皓去世后去世" answers no 哪一年去世)."""
+    if not _ASKS_YEAR.search(question):
+        return False
+    given = set(_YEAR_WRITTEN.findall(compare_form(question)))
+    return not any(y not in given for y in _YEAR_WRITTEN.findall(compare_form(answer)))
+
+
 def is_grounded(answer: str, question: str, evidence: str) -> bool:
     """Whether ``answer`` is supported by ``evidence`` and answers more than it was asked."""
-    if (adds_nothing(answer, question) or lacks_amount(answer, question)
+    if (adds_nothing(answer, question) or lacks_amount(answer, question) or lacks_year(answer, question)
             or unsupported_facts(answer, question, evidence)
             or year_mismatch(answer, question, evidence)
             or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)
-            or unpriced_money(answer, question, evidence)):
+            or unpriced_money(answer, question, evidence)
+            or other_measure(answer, question, evidence) or average_for_total(answer, question, evidence)):
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
             or unread_names(answer, question, evidence)

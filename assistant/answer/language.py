@@ -127,6 +127,8 @@ _ENGLISH_SCALES: Final[tuple[tuple[int, str], ...]] = (
     (9, "billion"),
     (6, "million"),
 )
+# Every English scale word a figure may carry ("10 billion"), as units are told apart.
+ENGLISH_SCALE_WORDS: Final = (*(w for _, w in _ENGLISH_SCALES), "thousand")
 
 _CURRENCIES: Final[dict[str, str]] = {
     "元": "yuan",

@@ -27,25 +27,47 @@ is there, the money is not. ``unpriced_money`` finds a figure the answer calls
 money (元, yuan, US dollars) that the evidence writes only with a measure word
 after it (只, 个, 家).
 
+**A quantity asked by name is not answered by another measure.** Asked for a
+factory's total investment (总投资是多少), the model gives "20GWh" and "90%", the
+capacity and the automation rate of another project; asked how many residents an
+estate had, it gives its 17座 (buildings). ``other_measure`` finds an answer to a
+question asking for money, people or a length (``MEASURES``) whose figures all
+carry a unit of another kind (GWh, %, 座, 年) and none of the asked kind or none
+at all (10亿).
+
+**An average is no total.** Asked how many points a player scored in his career
+(一共累计拿下了多少分), the model gives "18.8分" from 职业生涯每场平均取得18.8分.
+``average_for_total`` finds answer figures that the evidence writes only after
+an average word (``AVERAGE_WORDS``: 平均, 场均, 人均, per) when the question
+asks for no average.
+
 Any finding turns the answer into a refusal (``ground.is_grounded``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..ingest.normalize import has_cjk
 from ..search.terms import key_terms
 from .forms import (
-    ASKS_AMOUNT,
     MEASURE_WORDS,
     NUMBER_UNIT,
+    asks_amount,
     compare_form,
     has_number,
     in_source,
     source_form,
 )
-from .language import COUNTERS, CURRENCY_NAMES, ENGLISH, MAGNITUDE_EXPONENTS, question_script
+from .language import (
+    COUNTERS,
+    CURRENCY_NAMES,
+    ENGLISH,
+    ENGLISH_SCALE_WORDS,
+    MAGNITUDE_EXPONENTS,
+    question_script,
+)
 from .support import evidence_lines
 
 # Where a sentence ends in ``compare_form`` text (full-width marks are normalised).
@@ -108,7 +130,7 @@ def group_figure(answer: str, question: str, evidence: str) -> list[str]:
     the group's, not the term's. Empty when the answer is about the term, or
     when the question is not an amount question, is English (its key terms are
     English) or the answer adds no figure."""
-    if not ASKS_AMOUNT.search(question) or question_script(question) == ENGLISH:
+    if not asks_amount(question) or question_script(question) == ENGLISH:
         return []
     asked = compare_form(question)
     figures = [f for f in NUMBER_UNIT.findall(compare_form(answer)) if not has_number(f, asked)]
@@ -177,4 +199,103 @@ def unpriced_money(answer: str, question: str, evidence: str) -> list[str]:
         ends = [o.end() for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
         if ends and all(not _PRICED.match(source, e) and _MEASURED.match(source, e) for e in ends):
             out.append(m.group(0))
+    return out
+
+
+# Nouns that name a sum of money: asked how much of one (总投资是多少), an answer
+# must give money. 规模 is left out (a fund's 规模 is money, a computing centre's is not).
+MONEY_NOUNS = ("投资", "资金", "金额", "产值", "营收", "收入", "销售额", "融资", "成本", "费用", "价格",
+               "造价", "利润", "税收", "出资", "investment", "invest", "revenue", "funding", "cost",
+               "price", "output value")
+# Nouns that name people counted: asked how many (多少居民, 员工人数是多少), an answer
+# must count people.
+PEOPLE_NOUNS = ("居民", "人口", "人数", "员工", "职工", "学生", "观众", "游客", "会员", "球员", "士兵",
+                "people", "residents", "employees", "students", "visitors", "members", "inhabitants")
+# Words that ask for a length (全长, 多深); 多长时间 asks for a duration.
+LENGTH_ASKS = ("多长(?!时间)", "多高", "多深", "多远", "长度", "全长", "高度", "深度", "海拔", "距离",
+               r"how (?:long|high|tall|deep|far)\b(?! ago)")
+# The noun, then only words that say "amounts to" (额, 总计, 是, 达到, 了), then the
+# amount asked: 总投资是多少, 资助金额合计是多少, 出资多少; not 资金来自几个国家.
+_AMOUNTS_TO = "[额总计合共累是为达到约有了]{0,4}"
+
+
+def _asks_for(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    """A question asking how much or how many of one of ``nouns``, in one clause."""
+    alt = "|".join(map(re.escape, nouns))
+    return re.compile(rf"(?:{alt}){_AMOUNTS_TO}(?:多少|几)|多少(?:名|位|个)?(?:{alt})"
+                      rf"|how (?:much|many) (?:money(?![a-z])|[^?]*(?<![a-z])(?:{alt}))", re.I)
+
+
+_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+# After a figure: a percentage or a Latin unit that is no currency or scale (GWh, PFlops, MW).
+_LATIN_UNIT = re.compile(
+    rf"\s*(?:%|(?!(?:{_MONEY}|{'|'.join(ENGLISH_SCALE_WORDS)})(?![a-z]))[a-z]{{1,8}}(?![a-z]))", re.I)
+
+
+@dataclass(frozen=True)
+class AskedMeasure:
+    """A kind of quantity a question asks for by name (money, people, length), and
+    the units after a figure that give it."""
+
+    name: str
+    asks: re.Pattern[str]
+    gives: re.Pattern[str]
+
+
+MEASURES: tuple[AskedMeasure, ...] = (
+    AskedMeasure("money", _asks_for(MONEY_NOUNS), _PRICED),
+    AskedMeasure("people", _asks_for(PEOPLE_NOUNS), re.compile(
+        rf"\s*[多余]?{_MAGNITUDES}\s*(?:人|名|位|户|口|people|persons|residents|inhabitants)", re.I)),
+    AskedMeasure("length", re.compile("|".join(LENGTH_ASKS), re.I), re.compile(
+        rf"\s*[多余]?{_MAGNITUDES}\s*(?:[公千厘毫海英]?[米尺里]|公分|光年|丈|km|cm|mm|m|feet|ft|metres|meters|miles|kilometres|kilometers)"
+        r"(?![a-z])", re.I)),
+)
+
+
+def other_measure(answer: str, question: str, evidence: str) -> list[str]:
+    """The figures of an answer to a question asking for a kind of quantity by name
+    (``MEASURES``: money, people, length) when every one of them carries a unit of
+    another kind (20GWh or 90% for an investment, 17座 for residents, 1887年 for a
+    length) and none of the asked kind or none at all (10亿 may be money); figures
+    the question gives are not counted. ``evidence`` is not read: the answer's own
+    units decide."""
+    asked = compare_form(question)
+    kinds = [k for k in MEASURES if k.asks.search(asked)]
+    if not kinds:
+        return []
+    body = compare_form(answer)
+    figures = [m for m in _FIGURE.finditer(body) if not has_number(m.group(), asked)]
+    other = [m.group() for m in figures
+             if not any(k.gives.match(body, m.end()) for k in kinds)
+             and (_MEASURED.match(body, m.end()) or _LATIN_UNIT.match(body, m.end()))]
+    return other if figures and len(other) == len(figures) else []
+
+
+# Words that make a figure an average or a rate: 场均18.8分 is no career total.
+AVERAGE_WORDS = ("平均", "场均", "人均", "年均", "日均", "月均", "每场", "每年", "每人", "每天", "每日", "每月",
+                 "average", "per", "each")
+# Characters between the average word and its figure, in one clause (每场平均取得18.8分).
+AVERAGE_REACH = 6
+_AVERAGE = "|".join(AVERAGE_WORDS)
+_AVERAGED = re.compile(rf"(?<![a-z])(?:{_AVERAGE})[^，,。；;\d]{{0,{AVERAGE_REACH}}}$", re.I)
+_ASKS_AVERAGE = re.compile(rf"(?<![a-z])(?:{_AVERAGE})(?![a-z])", re.I)
+
+
+def average_for_total(answer: str, question: str, evidence: str) -> list[str]:
+    """Figures of ``answer`` that ``evidence`` writes only as an average or a rate
+    (每场平均取得18.8分) when the question asks for none (一共拿下了多少分): the
+    evidence has the player's average, not the total asked. Figures the question
+    gives, or the evidence does not hold, are left to the other checks."""
+    asked = compare_form(question)
+    if _ASKS_AVERAGE.search(asked):
+        return []
+    source = source_form(evidence)
+    out = []
+    for m in _FIGURE.finditer(compare_form(answer)):
+        figure = m.group()
+        if has_number(figure, asked):
+            continue
+        starts = [o.start() for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
+        if starts and all(_AVERAGED.search(source, max(0, i - AVERAGE_REACH - 4), i) for i in starts):
+            out.append(figure)
     return out

@@ -23,17 +23,17 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
-from ..types import Answer, Citation, Document, Generator, Hit
+from ..types import Answer, Citation, Document, Embedder, Generator, Hit
 from .answerability import TERMS_SCALE, Calibration, Signals
 from .bridge import Search, second_hop
 from .cite import MARKER_OPEN, citations_for, cite_passages, verify
 from .conflict import candidates, rival_figures, rival_notes
-from .evidence import Evidence, select_evidence, source_span
+from .evidence import Evidence, dense_similarity, select_evidence, source_span
 from .ground import drop_meta, is_grounded
 from .guard import has_instruction
 from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
@@ -78,8 +78,11 @@ class Answerer:
     """Answers one question at a time over retrieved hits with one generator."""
 
     def __init__(self, generator: Generator, prompts_dir: Path, calibration: Calibration,
-                 model: str = "") -> None:
+                 model: str = "", embedder: Callable[[], Embedder] | None = None) -> None:
+        """``embedder`` gives the dense embedder that scores evidence sentences
+        (``Settings.evidence_dense_weight``); without it they score on words alone."""
         self.generator = generator
+        self._embedder = embedder
         self.calibration = calibration
         self._prompts = {lang: Prompts.load(prompts_dir, lang, model) for lang in ANSWER_LANGUAGES}
         self._instructed: dict[str, bool] = {}  # doc id (from the file's bytes) -> has_instruction
@@ -128,9 +131,11 @@ class Answerer:
         prompts = self.prompts(lang)
         script = question_script(question)
         untrusted = self.untrusted(hits, documents)
+        similarity = (dense_similarity(self._embedder(), phrasings)
+                      if self._embedder is not None and settings.evidence_dense_weight else None)
         evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
                                    settings.evidence_sentences, settings.evidence_alternatives, untrusted,
-                                   settings.evidence_floor)
+                                   settings.evidence_floor, similarity, settings.evidence_dense_weight)
         if search is not None:
             evidence = second_hop(evidence, phrasings, search, lambda found: self.untrusted(found, documents),
                                   settings.bridge_tokens, gen.count_tokens)

@@ -83,8 +83,10 @@ def load_gold(path: Path) -> list[GoldItem]:
     return items
 
 
-def load_evalset(folder: Path, questions_file: str = "questions.jsonl") -> tuple[list[Document], list[GoldItem]]:
-    """Read an external evalset: ``docs.jsonl`` (doc_id, title, text) + questions."""
+def load_evalset(folder: Path, questions_file: str | Path = "questions.jsonl") -> tuple[list[Document], list[GoldItem]]:
+    """Read an external evalset: ``docs.jsonl`` (doc_id, title, text) + questions
+    (a file name inside ``folder``, or a ``Path`` anywhere: a question set of our
+    own over the evalset's documents)."""
     docs = []
     for line in (folder / "docs.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -95,7 +97,8 @@ def load_evalset(folder: Path, questions_file: str = "questions.jsonl") -> tuple
             docs.append(Document(doc_id=r["doc_id"], source=r["doc_id"], title=title,
                                  text=f"{title}\n{r['text']}" if title else r["text"]))
     items = []
-    for line in (folder / questions_file).read_text(encoding="utf-8").splitlines():
+    questions = questions_file if isinstance(questions_file, Path) else folder / questions_file
+    for line in questions.read_text(encoding="utf-8").splitlines():
         if line.strip():
             r = json.loads(line)
             items.append(GoldItem(
@@ -222,9 +225,12 @@ def prepare(bot: Assistant, gold: str | None, docs: Path | None, evalset: Path |
     """Index the collection a gold set needs and load its questions."""
     if evalset is not None:
         name = gold if gold and gold.endswith(".jsonl") else "questions.jsonl"
-        documents, items = load_evalset(evalset, Path(name).name)
+        # A file of the evalset's folder by name, else a question file of our own by path.
+        inside = evalset / Path(name).name
+        questions = inside if inside.is_file() or not Path(name).is_file() else Path(name)
+        documents, items = load_evalset(evalset, questions)
         report = bot.index_documents(documents, name=f"evalset-{evalset.name}")
-        source = str(evalset / Path(name).name)
+        source = str(questions)
     else:
         if not gold or docs is None:
             raise InputError("give a gold .jsonl with --docs DIR, or --evalset DIR")
