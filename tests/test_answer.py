@@ -369,6 +369,16 @@ def test_an_answer_copied_from_a_line_about_something_else_is_refused() -> None:
     assert is_grounded("金钟奖男演员奖", "梁修身曾经获得过什么奖项？", ev)
 
 
+def test_a_numbered_route_the_holding_line_lacks_is_another_route() -> None:
+    """Asked where route 86线 runs, a line about route 87线 answers nothing."""
+    ev = "[1] 九龙巴士87线是来往象山邨及九龙站的巴士路线。"
+    assert missing_identifiers("九龙巴士86线是通往象山邨的。[1]", "九龙巴士86线是通往哪里的？", ev) == ["86"]
+    assert not is_grounded("九龙巴士86线是通往象山邨的。[1]", "九龙巴士86线是通往哪里的？", ev)
+    assert missing_identifiers("象山邨[1]", "九龙巴士87线是通往哪里的？", ev) == []
+    # a count of routes is no route number
+    assert missing_identifiers("48条[1]", "钦州港有多少条集装箱航线？", "[1] 挂靠钦州港的集装箱航线48条。") == []
+
+
 class _BareGenerator(EchoGenerator):
     """Answers with a bare figure and no marker, as the 1.5B model often does."""
 

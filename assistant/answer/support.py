@@ -151,17 +151,24 @@ _IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])(?:(?=[A-Za-z0-9\-]*\d)(?=[A-Za-z0-9\
                          r"|(?=[A-Za-z\-]*[A-Z])[A-Za-z][A-Za-z\-]{2,})(?![A-Za-z0-9])")
 
 
+# The number of a numbered line or route (九龙巴士86线, 地铁2号线, 5路公交): a name, not an amount.
+_NUMBERED_NAME = re.compile(r"(?<![\d.])\d+(?=号线|线|路)")
+
+
 def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
-    """Latin names and codes of a Chinese question that the evidence lines holding
-    the answer lack: asked when bus route 41R entered service, an answer copied
-    from a line about another route names the wrong thing. English questions are
-    not judged (all their words are Latin)."""
+    """Latin names and codes, and the numbers of numbered lines and routes, of a
+    Chinese question that the evidence lines holding the answer lack: asked when
+    bus route 41R entered service or where route 86线 runs, an answer copied from
+    a line about another route names the wrong thing. English questions are not
+    judged (all their words are Latin)."""
     if question_script(question) == ENGLISH:
         return []
     holding = _holding(answer, question, evidence)
     if not holding:
         return []
-    return [t.lower() for t in _IDENTIFIER.findall(to_halfwidth(question)) if t.lower() not in holding]
+    asked = to_halfwidth(question)
+    return ([t.lower() for t in _IDENTIFIER.findall(asked) if t.lower() not in holding]
+            + [n for n in _NUMBERED_NAME.findall(asked) if not has_number(n, holding)])
 
 
 # A Chinese name an English question glosses: "Qi An Xin (奇安信)", "the expo (东博会)".
