@@ -125,7 +125,8 @@ def test_dense_similarity_brings_in_the_sentence_that_says_it_in_other_words() -
     def similarity(texts: Sequence[str]) -> list[float]:
         return [0.9 if "全区算力" in t else 0.3 for t in texts]
 
-    dense = select_evidence(question, hits, len, budget=200, max_sentences=5, similarity=similarity)
+    dense = select_evidence(question, hits, len, budget=200, max_sentences=5, similarity=similarity,
+                            dense_weight=0.2)
     assert "668" in dense.format()
     off = select_evidence(question, hits, len, budget=200, max_sentences=5, similarity=similarity,
                           dense_weight=0.0)

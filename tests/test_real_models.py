@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant
+from assistant.answer.evidence import dense_similarity, select_evidence
 from assistant.evaluation.metrics import normalize_answer
 
 pytestmark = pytest.mark.models
@@ -131,6 +132,39 @@ def test_a_count_given_as_money_is_refused(real_bot: Assistant) -> None:
     value; the model answered "17.8 million yuan" until ``near_miss.unpriced_money``."""
     answer = real_bot.ask("What annual output value (revenue) had Liuzhou's automotive "
                           "electronic-control industry reached by May 2024?")
+    assert answer.refused, answer.raw_text
+
+
+def test_dense_similarity_brings_the_regions_own_figure_into_the_evidence(real_bot: Assistant) -> None:
+    """Gold c171: the national 230EFLOPS sentence shares more of the question's words than
+    the white paper's "全区算力总规模达668 PFlops"; the real embedder's similarity keeps the
+    region's own sentence among the evidence (``Settings.evidence_dense_weight``, an option)."""
+    question = "截至2024年4月底，广西全区算力总规模达到多少？"
+    s = real_bot.settings
+    hits = real_bot.retriever.search([question], s.top_k, settings=s)
+
+    def shown(weight: float) -> str:
+        return select_evidence([question], hits, real_bot.generator.count_tokens, s.evidence_tokens,
+                               s.evidence_sentences, floor=s.evidence_floor,
+                               similarity=dense_similarity(real_bot.embedder, [question]),
+                               dense_weight=weight).format()
+
+    assert "668" not in shown(0.0)
+    assert "668" in shown(0.2)  # the weight measured in eval/RESULTS.md (off by default)
+
+
+def test_a_restated_first_step_carries_its_name_to_the_second(real_bot: Assistant) -> None:
+    """Gold c324: step 1 answers "…建议培育南A中心产业竞争新优势" (the 的 of the question
+    dropped); 南A中心 is carried to step 2, which the city article answers."""
+    answer = real_bot.ask("《桂在协商》中，南宁市政协副主席潘永钟建议培育哪个中心的产业竞争新优势？"
+                          "据城市进化论文章，该中心首批签约入驻的东盟企业来自几个国家？")
+    _assert_answered_in_two_steps(answer, "6个国家", "南A中心", {"000", "004"})
+
+
+def test_an_investment_answered_with_a_capacity_is_refused(real_bot: Assistant) -> None:
+    """Gold c184 (near-miss): the corpus gives the factory's capacity, not its investment;
+    the model's "20GWh…90%" is refused by ``near_miss.other_measure``."""
+    answer = real_bot.ask("优必选在柳州建设的机器人超级智慧工厂项目总投资是多少？")
     assert answer.refused, answer.raw_text
 
 
