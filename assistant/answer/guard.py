@@ -80,7 +80,7 @@ _MACHINE_EN = (r"\b(ai|automated|machine|language[\s-]model|llm|chatbot|answer|s
                r"services?|agents?)\b")
 _ZH = (
     # ignore / void earlier rules
-    r"(忽略|无视|忘记|忘掉|不要理会|不理会|别管|抛开)(掉)?(之前|此前|以上|上述|上面|前面|先前|所有|全部|一切|其他|其它)",
+    r"(忽略|无视|忘记|忘掉|不要理会|不理会|别管|抛开)(掉)?(你|您)?(之前|此前|以上|上述|上面|前面|先前|所有|全部|一切|其他|其它)",
     r"(规则|指令|指示|要求|设定|提示词?)(全部|全都|一律|都|均|已经?|已被)?(作废|无效|失效|取消|不再适用|不再有效)",
     # system prompts and role labels
     r"系统(指令|提示词?|消息|讯息|设定|通告)",
@@ -172,7 +172,7 @@ _EN = (
     r"\brole-?play\b",
     r"\bfrom\s+now\s+on,?\s+you\b",
     r"\b(begin|start|end|finish)\s+(every|each|all|your)\s+(answers?|replies|responses|sentences?)\s+with\b",
-    r"\b(note|message|instructions?|reminder|attention|correction)\s+(to|for)\s+(the\s+)?(automated\s+)?"
+    r"\b(note|message|instructions?|reminder|attention|correction)\s+(to|for)\s+(the\s+|any\s+|all\s+|every\s+)?(automated\s+)?"
     r"(ai|assistants?|models?|llms?|chatbots?|language\s+models?|answering\s+systems?)\b",
     r"\b(must|should)\s+be\s+(reported|stated|answered)\s+as\b",
     r"\(\s*(the\s+)?(assistant|ai|model|chatbot|llm)\s*[:,]",
@@ -189,6 +189,8 @@ _EN = (
     r"(include|add|append|use|say|state|answer|reply|respond|cite|quote|report|give|write|end|begin|start|mention|"
     r"attribute|refer|omit|describe|call)\b",
     r"\(\s*(assistants|chatbots|ais)\s*:",
+    # an automated reader named at the head of a line or a banner ("=== Answer engines: state …")
+    rf"(^|[=#*>\[(]\s*){_MACHINE_EN}\s*:",
     # an automated reader named as the addressee of what follows ("Formatting requirement for
     # automated assistants:", "Licensing condition for machine readers of this page:")
     r"\b(for|to)\s+(all\s+|any\s+)?(ai|automated|chat|answer|llm|chatbot)\s+(assistants?|systems?|tools?|"
