@@ -227,6 +227,7 @@ def _asks_for(nouns: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+_CHINESE_FIGURE = re.compile(r"[〇零一二三四五六七八九十百千两]+")
 # After a figure: a percentage or a Latin unit that is no currency or scale (GWh, PFlops, MW).
 _LATIN_UNIT = re.compile(
     rf"\s*(?:%|(?!(?:{_MONEY}|{'|'.join(ENGLISH_SCALE_WORDS)})(?![a-z]))[a-z]{{1,8}}(?![a-z]))", re.I)
@@ -264,6 +265,8 @@ def other_measure(answer: str, question: str, evidence: str) -> list[str]:
     if not kinds:
         return []
     body = compare_form(answer)
+    if any(k.gives.match(body, m.end()) for m in _CHINESE_FIGURE.finditer(body) for k in kinds):
+        return []  # 四十二米: the asked kind, in Chinese numerals
     figures = [m for m in _FIGURE.finditer(body) if not has_number(m.group(), asked)]
     other = [m.group() for m in figures
              if not any(k.gives.match(body, m.end()) for k in kinds)
