@@ -100,7 +100,7 @@ class Settings:
     # Weight of a sentence's dense similarity to the question in its evidence score
     # (evidence.py; 0 scores on words alone). 0.2 put the gold answer in the evidence
     # more often on both tune halves (corpus 86.4 -> 87.9%, cmrc 89.7 -> 93.6%) and won
-    # there live (+3, +2 right outcomes), but not on the held-out sets (report halves,
+    # there live (+1, +2 right outcomes against weight 0), but not on the held-out sets (report halves,
     # blind2, blind3: -2 right outcomes together, +5 to +18 prompt tokens; eval/RESULTS.md,
     # 2026-11-30 evening), so it is off by default.
     evidence_dense_weight: float = 0.0

@@ -63,6 +63,15 @@ def source_form(evidence: str) -> str:
     return compare_form(evidence) + "\n" + compare_form(convert(evidence, "t2s"))
 
 
+# A figure: any number, decimals included.
+FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+
+
+def figure_places(figure: str, text: str) -> list[re.Match[str]]:
+    """Where ``text`` writes the number ``figure`` whole (16 not inside 160 or 1.6)."""
+    return list(re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", text))
+
+
 def has_number(token: str, text: str) -> bool:
     """``token`` (a number, with or without its unit) occurs in ``text`` as a whole
     number: 3家 is not in 13家, and a bare 16 is not in 160 or 16.5."""

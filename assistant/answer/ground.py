@@ -44,6 +44,7 @@ from .evidence import QuestionKind, question_kind
 from .forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
+    FIGURE,
     NUMBER_UNIT,
     YEAR,
     as_chinese,
@@ -99,9 +100,6 @@ def _written(value: int, source: str) -> bool:
     return has_number(str(value), source) or any(c in source for c in _CHINESE_NUMERALS[value])
 
 
-# A figure of an answer: any number, decimals included.
-_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
-
 
 # Restated words shorter than this (规模, 省份) are too general to judge; a measure
 # such as 授权量 or 总投资额 is longer.
@@ -123,7 +121,7 @@ def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
     if question_kind(question) is QuestionKind.OTHER:
         return []
     asked, body, source = compare_form(question), compare_form(answer), source_form(evidence)
-    if not any(not has_number(f, asked) for f in _FIGURE.findall(body)):
+    if not any(not has_number(f, asked) for f in FIGURE.findall(body)):
         return []
     restated = {w for w in content_words(body) if w in asked and len(w) >= MIN_MEASURE_CHARS
                 and w not in SOURCE_WORDS}
@@ -150,7 +148,7 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
     if not years:
         return []
     asked = compare_form(question)
-    figures = {f for f in _FIGURE.findall(compare_form(answer)) if f not in years and not has_number(f, asked)}
+    figures = {f for f in FIGURE.findall(compare_form(answer)) if f not in years and not has_number(f, asked)}
     if not figures:
         return []
     lines = [source_form(line) for line in evidence.splitlines() if line.strip()]

@@ -52,10 +52,12 @@ from dataclasses import dataclass
 from ..ingest.normalize import has_cjk
 from ..search.terms import key_terms
 from .forms import (
+    FIGURE,
     MEASURE_WORDS,
     NUMBER_UNIT,
     asks_amount,
     compare_form,
+    figure_places,
     has_number,
     in_source,
     source_form,
@@ -196,7 +198,7 @@ def unpriced_money(answer: str, question: str, evidence: str) -> list[str]:
         figure = m.group(1)
         if has_number(figure, asked):
             continue
-        ends = [o.end() for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
+        ends = [o.end() for o in figure_places(figure, source)]
         if ends and all(not _PRICED.match(source, e) and _MEASURED.match(source, e) for e in ends):
             out.append(m.group(0))
     return out
@@ -226,7 +228,6 @@ def _asks_for(nouns: tuple[str, ...]) -> re.Pattern[str]:
                       rf"|how (?:much|many) (?:money(?![a-z])|[^?]*(?<![a-z])(?:{alt}))", re.I)
 
 
-_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 _CHINESE_FIGURE = re.compile(r"[〇零一二三四五六七八九十百千两]+")
 # After a figure: a percentage or a Latin unit that is no currency or scale (GWh, PFlops, MW).
 _LATIN_UNIT = re.compile(
@@ -267,7 +268,7 @@ def other_measure(answer: str, question: str, evidence: str) -> list[str]:
     body = compare_form(answer)
     if any(k.gives.match(body, m.end()) for m in _CHINESE_FIGURE.finditer(body) for k in kinds):
         return []  # 四十二米: the asked kind, in Chinese numerals
-    figures = [m for m in _FIGURE.finditer(body) if not has_number(m.group(), asked)]
+    figures = [m for m in FIGURE.finditer(body) if not has_number(m.group(), asked)]
     other = [m.group() for m in figures
              if not any(k.gives.match(body, m.end()) for k in kinds)
              and (_MEASURED.match(body, m.end()) or _LATIN_UNIT.match(body, m.end()))]
@@ -280,6 +281,8 @@ AVERAGE_WORDS = ("平均", "场均", "人均", "年均", "日均", "月均", "�
 # Characters between the average word and its figure, in one clause (每场平均取得18.8分).
 AVERAGE_REACH = 6
 _AVERAGE = "|".join(AVERAGE_WORDS)
+# How far before a figure its average word may start: the reach plus the longest word.
+_AVERAGE_WINDOW = AVERAGE_REACH + max(map(len, AVERAGE_WORDS))
 _AVERAGED = re.compile(rf"(?<![a-z])(?:{_AVERAGE})[^，,。；;\d]{{0,{AVERAGE_REACH}}}$", re.I)
 _ASKS_AVERAGE = re.compile(rf"(?<![a-z])(?:{_AVERAGE})(?![a-z])", re.I)
 
@@ -294,11 +297,11 @@ def average_for_total(answer: str, question: str, evidence: str) -> list[str]:
         return []
     source = source_form(evidence)
     out = []
-    for m in _FIGURE.finditer(compare_form(answer)):
+    for m in FIGURE.finditer(compare_form(answer)):
         figure = m.group()
         if has_number(figure, asked):
             continue
-        starts = [o.start() for o in re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source)]
-        if starts and all(_AVERAGED.search(source, max(0, i - AVERAGE_REACH - 4), i) for i in starts):
+        starts = [o.start() for o in figure_places(figure, source)]
+        if starts and all(_AVERAGED.search(source, max(0, i - _AVERAGE_WINDOW), i) for i in starts):
             out.append(figure)
     return out

@@ -29,6 +29,7 @@ from .forms import (
     NUMBER_UNIT,
     compare_form,
     content_words,
+    figure_places,
     has_number,
     in_source,
     source_form,
@@ -239,7 +240,7 @@ def complete_figures(answer: str, question: str, evidence: str) -> str:
         figure, before, after = m.group(0), answer[: m.start()], answer[m.end():]
         if any(a <= m.start() < b for a, b in markers):
             return figure  # a citation marker ([2]) is not a figure
-        seen = list(re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", source))
+        seen = figure_places(figure, source)
         if not seen:
             return figure
         marks = [_UNIT.match(source, o.end()) for o in seen]
