@@ -1,6 +1,6 @@
 """The near-miss checks: a group's amount given for one member, a deputy's post for the post,
-a count given as money, another measure for the quantity asked, an average for a total
-(``assistant.answer.near_miss``)."""
+a count given as money, another measure for the quantity asked, an average for a total, a
+year of another event for a birth or a death (``assistant.answer.near_miss``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from assistant.answer.near_miss import (
     average_for_total,
     deputy_posts,
     group_figure,
+    life_event_year,
     other_measure,
     unpriced_money,
 )
@@ -174,3 +175,28 @@ def test_an_average_is_no_total(question: str, answer: str, flagged: list[str]) 
     assert average_for_total(answer, question, PLAYER) == flagged
     if flagged:
         assert not is_grounded(answer, question, PLAYER)
+
+
+GENERAL = ("[1] （李成栋 (明朝)）顺治五年（永历二年，1648年）初，李成栋于同年四月在广州发动兵变反正。"
+           "李成栋死于1649年信丰之战。\n[2] 李白（701年－762年），字太白，生于碎叶城。")
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    # the year of the revolt dates no birth
+    ("南明将领李成栋是哪一年出生的？", "1648年[1]", ["1648"]),
+    ("In what year was Li Chengdong born?", "1648 [1]", ["1648"]),
+    ("李成栋是哪一年去世的？", "1648年", ["1648"]),
+    # the year stands beside the event, or in a life span
+    ("李成栋是哪一年去世的？", "1649年[1]", []),
+    ("When did Li Chengdong die?", "1649 [1]", []),
+    ("李白是哪一年出生的？", "701年[2]", []),
+    ("李白哪一年去世？", "762年[2]", []),
+    # not a when-question about a birth or a death; a figure the evidence lacks
+    ("李成栋在哪一年发动兵变？", "1648年[1]", []),
+    ("李成栋出生在哪里？", "1648年", []),
+    ("李成栋是哪一年出生的？", "1620年", []),
+])
+def test_a_year_of_another_event_dates_no_birth_or_death(question: str, answer: str, flagged: list[str]) -> None:
+    assert life_event_year(answer, question, GENERAL) == flagged
+    if flagged:
+        assert not is_grounded(answer, question, GENERAL)

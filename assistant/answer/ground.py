@@ -56,7 +56,14 @@ from .forms import (
     source_form,
     supported,
 )
-from .near_miss import average_for_total, deputy_posts, group_figure, other_measure, unpriced_money
+from .near_miss import (
+    average_for_total,
+    deputy_posts,
+    group_figure,
+    life_event_year,
+    other_measure,
+    unpriced_money,
+)
 from .romanized import unread_names
 from .support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
 
@@ -270,7 +277,8 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or year_mismatch(answer, question, evidence)
             or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)
             or unpriced_money(answer, question, evidence)
-            or other_measure(answer, question, evidence) or average_for_total(answer, question, evidence)):
+            or other_measure(answer, question, evidence) or average_for_total(answer, question, evidence)
+            or life_event_year(answer, question, evidence)):
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
             or unread_names(answer, question, evidence)

@@ -41,6 +41,12 @@ at all (10亿).
 an average word (``AVERAGE_WORDS``: 平均, 场均, 人均, per) when the question
 asks for no average.
 
+**A year of another event dates no birth or death.** Asked which year a general
+was born (李成栋是哪一年出生的), the model gives the 1648年 of the line on his
+revolt. ``life_event_year`` finds answer figures that no evidence sentence writes
+beside a word of the asked event (``LIFE_EVENTS``: 生, 逝, 卒 …) or inside a
+life span (701年-762年).
+
 Any finding turns the answer into a refusal (``ground.is_grounded``).
 """
 
@@ -303,5 +309,66 @@ def average_for_total(answer: str, question: str, evidence: str) -> list[str]:
             continue
         starts = [o.start() for o in figure_places(figure, source)]
         if starts and all(_AVERAGED.search(source, max(0, i - _AVERAGE_WINDOW), i) for i in starts):
+            out.append(figure)
+    return out
+
+
+@dataclass(frozen=True)
+class LifeEvent:
+    """An event a when-question asks of a person, and the words sources date it by."""
+
+    asked: re.Pattern[str]  # the question asks for it (in ``compare_form``)
+    dated: re.Pattern[str]  # a sentence dates it (in ``source_form``)
+
+
+# Birth and death: the events a when-question most often asks of a person.
+LIFE_EVENTS: tuple[LifeEvent, ...] = (
+    LifeEvent(re.compile(r"出生|生于|诞生|生日|生年|\bborn\b|\bbirth", re.I),
+              re.compile(r"生|\bborn\b|\bbirth|\bb\.", re.I)),
+    LifeEvent(re.compile(r"去世|逝世|死|卒|过世|辞世|\bdied\b|\bdeath\b|\bdie\b", re.I),
+              re.compile(r"逝|死|卒|殁|薨|崩|亡|去世|过世|辞世|\bdied\b|\bdeath\b|\bd\.", re.I)),
+)
+# A question asking when (a year, a day), not how long or how many.
+_ASKS_WHEN = re.compile(r"哪一?年|何年|年份|什么时候|何时|哪一?天|哪月|几月|几号|\bwhen\b|"
+                        r"\b(?:what|which) (?:year|date|day)\b", re.I)
+# A life span, (701年-762年) or 1900–1980: its years date a birth and a death.
+_LIFE_SPAN = re.compile(r"\d{3,4}年?(?:\d{1,2}月)?(?:\d{1,2}日)?\s*[-–—~～至到]\s*\d{3,4}")
+
+
+def _sentence_at(text: str, at: int) -> tuple[int, str]:
+    """The start and the text of the sentence of ``text`` holding position ``at``."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+    end = _SENTENCE_END.search(text, at)
+    return start, text[start: end.start() if end else len(text)]
+
+
+def _dates_event(source: str, place: re.Match[str], events: list[LifeEvent]) -> bool:
+    """Whether the figure at ``place`` dates one of ``events``: its sentence names
+    the event, or the figure stands in a life span."""
+    start, sentence = _sentence_at(source, place.start())
+    if any(e.dated.search(sentence) for e in events):
+        return True
+    at = place.start() - start
+    return any(m.start() <= at < m.end() for m in _LIFE_SPAN.finditer(sentence))
+
+
+def life_event_year(answer: str, question: str, evidence: str) -> list[str]:
+    """Figures of ``answer`` to a question asking when someone was born or died that
+    no evidence sentence writes beside the event (出生, 去世) or in a life span:
+    the evidence dates something else of that person (李成栋 … 1648年 … 兵变).
+    Figures the question gives, or the evidence does not hold, are left to the
+    other checks."""
+    asked = compare_form(question)
+    events = [e for e in LIFE_EVENTS if e.asked.search(asked)]
+    if not events or not _ASKS_WHEN.search(asked):
+        return []
+    source = source_form(evidence)
+    out = []
+    for m in FIGURE.finditer(compare_form(answer)):
+        figure = m.group()
+        if has_number(figure, asked):
+            continue
+        places = figure_places(figure, source)
+        if places and not any(_dates_event(source, p, events) for p in places):
             out.append(figure)
     return out
