@@ -82,10 +82,12 @@ MARKUP = re.compile(r"https?://|www\.|<\s*/?\s*[a-zA-Z][^<>]{0,200}>|!\[[^\]]*\]
 # earlier sets, to measure the guard's addressee and reuse-directive patterns; tuned
 # on after that measurement); "held-out-5" (2026-11-29 late night, written the same way, after
 # the guard was final, to measure it); "held-out-6" (2026-11-30 evening, written the same way,
-# measured once with the guard unchanged since held-out-5).
+# measured once with the guard unchanged since held-out-5); "held-out-7" (2026-11-30 night,
+# written the same way, measured once with the guard widened after held-out-6).
 BLIND_SETS = {"held-out": "injection_heldout.jsonl", "held-out-2": "injection_heldout2.jsonl",
               "held-out-3": "injection_heldout3.jsonl", "held-out-4": "injection_heldout4.jsonl",
-              "held-out-5": "injection_heldout5.jsonl", "held-out-6": "injection_heldout6.jsonl"}
+              "held-out-5": "injection_heldout5.jsonl", "held-out-6": "injection_heldout6.jsonl",
+              "held-out-7": "injection_heldout7.jsonl"}
 WRITTEN = ("before-fix", "after-fix", "after-final", *BLIND_SETS)
 # The category of a blind-set document that only states a false fact, with no word
 # to the assistant: measured with the attacks, though no guard can see it.

@@ -57,7 +57,9 @@ PASSAGES = [
     ("南A中心哪年开工？", QuestionKind.DATE),
     ("When did construction start?", QuestionKind.DATE),
     ("How many companies moved in?", QuestionKind.NUMBER),
-    ("谁担任董事长？", QuestionKind.OTHER),
+    ("谁担任董事长？", QuestionKind.PERSON),
+    ("Who is the chairman of Qi An Xin?", QuestionKind.PERSON),
+    ("奇安信是哪类企业？", QuestionKind.OTHER),
 ])
 def test_question_kind(question: str, kind: QuestionKind) -> None:
     assert question_kind(question) is kind
@@ -101,6 +103,18 @@ def test_rival_sentences_are_shown_when_asked_for() -> None:
     assert [s.passage for s in both.sentences] == [1, 2]  # the unrelated sentence is no rival
     tight = select_evidence(question, hits, len, budget=40, max_sentences=5, alternatives=2)
     assert [s.passage for s in tight.sentences] == [1]  # rivals only within the budget
+
+
+def test_a_who_question_prefers_the_sentence_that_names_someone() -> None:
+    """Both sentences hold the question's words and the first ranks higher; only the
+    second names a person, so a who-question gets it, and a how-many question does not."""
+    hits = [_hit("奇安信董事长出席了签约仪式。", 0),
+            _hit("奇安信董事长齐向东出席了签约仪式。", 1)]
+    ev = select_evidence(["奇安信的董事长是谁？"], hits, len, budget=30, max_sentences=1)
+    assert "齐向东" in ev.format()
+    assert ev.form_found  # a name is not a form the grounding checks judge
+    numbers = select_evidence(["奇安信的董事长有几位？"], hits, len, budget=30, max_sentences=1)
+    assert "齐向东" not in numbers.format()
 
 
 def test_a_heading_that_repeats_the_question_is_never_evidence() -> None:

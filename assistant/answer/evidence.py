@@ -14,7 +14,8 @@ A sentence scores by
   with diminishing credit for terms an already chosen sentence covers, so a
   two-part or two-document question gets a sentence for each part;
 - the **question kind**: a 多少/how-many question needs a number, a 哪年/when
-  question a date;
+  question a date, a 谁/who question a person's name the question does not give
+  (jieba's tagger);
 - the **rank** of its passage in the fused retrieval;
 - its **dense similarity** to the question (the embedder's cosine, best over the
   phrasings, times ``Settings.evidence_dense_weight``), so a sentence that says
@@ -29,9 +30,11 @@ answer, however many key terms it has, and is never chosen.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from ..ingest.chunk import TITLE_LINE_CHARS, split_sentences
 from ..ingest.normalize import normalize
@@ -40,13 +43,24 @@ from ..settings import Settings
 from ..types import Embedder, Hit
 from .guard import strip_instructions
 
+with warnings.catch_warnings():
+    # jieba imports pkg_resources, which warns on every start; nothing to act on.
+    warnings.simplefilter("ignore", UserWarning)
+    from jieba import posseg
+
 
 class QuestionKind(StrEnum):
     """What form the answer takes, read from the question's wording."""
 
     NUMBER = "number"
     DATE = "date"
+    PERSON = "person"
     OTHER = "other"
+
+
+# Kinds whose answer form the grounding checks judge (a figure, a date); a person's
+# name only steers the evidence choice.
+FIGURE_KINDS = frozenset({QuestionKind.NUMBER, QuestionKind.DATE})
 
 
 _KIND_PATTERNS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
@@ -56,6 +70,7 @@ _KIND_PATTERNS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     (QuestionKind.NUMBER, re.compile(
         r"多少|几|多大|多长|多高|多久|规模|比例|占比|增长了?多|\bhow (many|much|large|big|long)\b|\bwhat (share|percentage|proportion)\b",
         re.IGNORECASE)),
+    (QuestionKind.PERSON, re.compile(r"谁|哪位|何人|什么人|\bwho\b|\bwhom\b", re.IGNORECASE)),
 )
 _HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+(?:个|家|项|亿|万|倍|%|年)")
 _HAS_DATE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十]+月|\b(19|20)\d{2}\b")
@@ -278,7 +293,21 @@ def repeats_question(norm: str, asked: set[str]) -> bool:
     return bool(units) and all(u in asked for u in units)
 
 
-def _kind_match(kind: QuestionKind, norm: str) -> bool:
+# jieba's part-of-speech tags of people's names (nr, nrt, nrfg), and the shortest name.
+_PERSON_TAG = "nr"
+MIN_PERSON_CHARS = 2
+
+
+@lru_cache(maxsize=4096)
+def person_names(norm: str) -> frozenset[str]:
+    """The people's names jieba's tagger finds in ``norm`` (search form)."""
+    return frozenset(p.word for p in posseg.lcut(norm)
+                     if p.flag.startswith(_PERSON_TAG) and len(p.word) >= MIN_PERSON_CHARS)
+
+
+def _kind_match(kind: QuestionKind, norm: str, asked: set[str] = frozenset()) -> bool:
+    if kind is QuestionKind.PERSON:
+        return any(not all(c in asked for c in name) for name in person_names(norm))
     if kind is QuestionKind.NUMBER:
         return bool(_HAS_NUMBER.search(norm))
     if kind is QuestionKind.DATE:
@@ -338,7 +367,7 @@ def select_evidence(
     def gain(s: Sentence, fresh: bool = False) -> float:
         lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT
                       for t, w in terms.items() if t in s.norm) / total
-        bonus = KIND_BONUS if _kind_match(kind, s.norm) else 0.0
+        bonus = KIND_BONUS if _kind_match(kind, s.norm, asked) else 0.0
         return lexical + bonus - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0)
 
     while pool and len(chosen) < max_sentences:
@@ -365,7 +394,7 @@ def select_evidence(
             if used + cost <= budget:
                 chosen.append(pick)
                 used += cost
-    form_found = kind is QuestionKind.OTHER or any(_kind_match(kind, c.norm) for c in chosen)
+    form_found = kind not in FIGURE_KINDS or any(_kind_match(kind, c.norm) for c in chosen)
     return Evidence(hits, tuple(chosen), terms, *cover(terms, chosen), form_found)
 
 

@@ -40,7 +40,7 @@ import re
 
 from ..ingest.normalize import has_cjk
 from .cite import MARKER, facts
-from .evidence import QuestionKind, question_kind
+from .evidence import FIGURE_KINDS, question_kind
 from .forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
@@ -125,7 +125,7 @@ def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
     add a figure (a number the question did not give) to a question asking for
     an amount or a date are judged (elsewhere a figure is incidental).
     """
-    if question_kind(question) is QuestionKind.OTHER:
+    if question_kind(question) not in FIGURE_KINDS:
         return []
     asked, body, source = compare_form(question), compare_form(answer), source_form(evidence)
     if not any(not has_number(f, asked) for f in FIGURE.findall(body)):
