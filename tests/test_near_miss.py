@@ -1,6 +1,6 @@
 """The near-miss checks: a group's amount given for one member, a deputy's post for the post,
 a count given as money, another measure for the quantity asked, an average for a total, a
-year of another event for a birth or a death (``assistant.answer.near_miss``)."""
+year of another event for a birth, a founding or an opening (``assistant.answer.near_miss``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from assistant.answer.ground import is_grounded
 from assistant.answer.near_miss import (
     average_for_total,
     deputy_posts,
+    event_year,
     group_figure,
-    life_event_year,
     other_measure,
     unpriced_money,
 )
@@ -197,6 +197,30 @@ GENERAL = ("[1] （李成栋 (明朝)）顺治五年（永历二年，1648年）
     ("李成栋是哪一年出生的？", "1620年", []),
 ])
 def test_a_year_of_another_event_dates_no_birth_or_death(question: str, answer: str, flagged: list[str]) -> None:
-    assert life_event_year(answer, question, GENERAL) == flagged
+    assert event_year(answer, question, GENERAL) == flagged
     if flagged:
         assert not is_grounded(answer, question, GENERAL)
+
+
+FOUNDER = ("[1] 索尔维制碱法是1861年比利时化学家欧内斯特·索尔维（Ernest Solvay，1838-1922）发明的。"
+           "1863年，索尔维公司成立于布鲁塞尔。1997年初，政府批出土地兴建训练场地。"
+           "\n[2] 他接任父亲丹尼士（任期由1929年至1936年）。")
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    # the year of the invention dates no founding; land granted to build opens nothing
+    ("索尔维公司是在哪一年创立的？", "1861年[1]", ["1861"]),
+    ("When was the Solvay company founded?", "1861 [1]", ["1861"]),
+    ("训练场地是哪一年建成启用的？", "1997年初[1]", ["1997"]),
+    # a term of office is no life span
+    ("丹尼士是哪一年出生的？", "1929年[2]", ["1929"]),
+    # the founding's own sentence; a life span in brackets after a Latin name
+    ("索尔维公司是在哪一年成立的？", "1863年[1]", []),
+    ("欧内斯特·索尔维是哪一年出生的？", "1838年[1]", []),
+    # an event worded too freely to judge
+    ("索尔维制碱法是哪一年发明的？", "1863年", []),
+])
+def test_a_year_of_another_event_dates_no_founding_or_opening(question: str, answer: str, flagged: list[str]) -> None:
+    assert event_year(answer, question, FOUNDER) == flagged
+    if flagged:
+        assert not is_grounded(answer, question, FOUNDER)

@@ -59,8 +59,8 @@ from .forms import (
 from .near_miss import (
     average_for_total,
     deputy_posts,
+    event_year,
     group_figure,
-    life_event_year,
     other_measure,
     unpriced_money,
 )
@@ -278,7 +278,7 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)
             or unpriced_money(answer, question, evidence)
             or other_measure(answer, question, evidence) or average_for_total(answer, question, evidence)
-            or life_event_year(answer, question, evidence)):
+            or event_year(answer, question, evidence)):
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
             or unread_names(answer, question, evidence)
