@@ -26,6 +26,7 @@ from assistant.answer.ground import (
 from assistant.answer.prompting import answer_language, is_refusal
 from assistant.answer.support import (
     MIN_SUBJECT_COVERAGE,
+    asked_sentence,
     complete_figures,
     missing_glosses,
     missing_identifiers,
@@ -382,6 +383,28 @@ def test_an_answer_copied_from_a_line_about_something_else_is_refused() -> None:
     assert coverage is not None and coverage < MIN_SUBJECT_COVERAGE
     assert not is_grounded("第七届茅盾文学奖", "梁修身曾经获得过什么奖项？", ev)
     assert is_grounded("金钟奖男演员奖", "梁修身曾经获得过什么奖项？", ev)
+
+
+def test_a_glossed_english_answer_may_name_what_the_evidence_writes_in_characters() -> None:
+    """The Chinese gloss makes the answer's Latin words facts; Wuhan is the reading of
+    武汉 in the evidence, Shanghai is not there."""
+    ev = "[1] 南宁金融集团与何猷君创办的红鲤文化传播(武汉)有限公司签署投资合作协议。"
+    question = "He Youjun founded Hongli Culture (红鲤文化). In which city is it registered?"
+    assert unsupported_facts("Hongli Culture (红鲤文化) is registered in Wuhan. [1]", question, ev) == []
+    assert unsupported_facts("Hongli Culture (红鲤文化) is registered in Shanghai. [1]", question, ev) == ["shanghai"]
+
+
+def test_the_subject_is_judged_on_the_sentence_that_asks() -> None:
+    """A question that first describes the bay area (one document) and then asks what the
+    white paper says of it (another): the line holding the answer covers the asking
+    sentence, not the description."""
+    ev = ("[1] 我们觉得应该依托粤港澳大湾区制造优势，打造“研发在东部、制造在南宁、应用在东盟”的产业链；\n"
+          "[2] 深化与粤港澳大湾区合作，引进和培育一批数据商和专业服务机构。")
+    question = ("潘永钟建议依托某个湾区的制造优势，打造“研发在东部、制造在南宁、应用在东盟”的产业链。"
+                "白皮书在数据要素部分建议广西深化与这个湾区的合作，引进和培育一批什么？")
+    assert asked_sentence(question).startswith("白皮书")
+    assert is_grounded("数据商和专业服务机构[2]", question, ev)
+    assert asked_sentence("梁修身曾经获得过什么奖项？") == "梁修身曾经获得过什么奖项？"
 
 
 def test_a_numbered_route_the_holding_line_lacks_is_another_route() -> None:

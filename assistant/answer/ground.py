@@ -64,7 +64,7 @@ from .near_miss import (
     other_measure,
     unpriced_money,
 )
-from .romanized import unread_names
+from .romanized import read_in, unread_names
 from .support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
 
 # Share of a Chinese answer's new content words that the evidence must contain.
@@ -77,7 +77,8 @@ def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
     """Facts of ``answer`` (not given by the question) that ``evidence`` lacks."""
     body, asked, source = compare_form(answer), compare_form(question), source_form(evidence)
     missing = [f for f in (x.lower() for x in facts(MARKER.sub("", answer)))
-               if f not in asked and f not in source and as_chinese(f) not in source]
+               if f not in asked and f not in source and as_chinese(f) not in source
+               and not _romanised(f, evidence)]
     for m in NUMBER_UNIT.finditer(body):
         token = m.group(0)
         if not has_number(token, asked) and not in_source(token, source) and token not in missing:
@@ -87,6 +88,12 @@ def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
         if not has_number(str(value), asked) and word not in asked and not _written(value, source):
             missing.append(word)
     return missing
+
+
+def _romanised(fact: str, evidence: str) -> bool:
+    """Whether a Latin ``fact`` is the pinyin of characters of the Chinese ``evidence``
+    (Wuhan for 武汉, glossed in a Chinese answer or written in an English one)."""
+    return fact.isascii() and fact.isalpha() and has_cjk(evidence) and read_in(fact, evidence)
 
 
 # English number words a model writes for a count it did not copy ("Two" for 多家).

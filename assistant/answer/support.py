@@ -124,11 +124,23 @@ def subject_coverage(answer: str, question: str, evidence: str) -> float | None:
     term, or no Chinese evidence line holds the answer (a Chinese question
     answered from English text is matched on facts alone).
     """
-    terms = {t: w for t, w in key_terms(question).items() if has_cjk(t)}
+    terms = {t: w for t, w in key_terms(asked_sentence(question)).items() if has_cjk(t)}
     holding = _holding(answer, question, evidence)
     if not terms or not has_cjk(holding):
         return None
     return term_share(terms, holding)
+
+
+# Where a sentence of a question ends: a question may first describe what it asks about.
+_QUESTION_SENTENCE_END = re.compile(r"(?<=[。！!；;])")
+
+
+def asked_sentence(question: str) -> str:
+    """The sentence of ``question`` that asks (its last): "潘永钟建议依托某个湾区的制造优势…。
+    白皮书…建议广西深化与这个湾区的合作，引进和培育一批什么？" asks in its second sentence;
+    the first describes the bay area, whose words another document holds."""
+    parts = [p for p in _QUESTION_SENTENCE_END.split(question.strip()) if p.strip()]
+    return parts[-1] if parts else question
 
 
 def term_share(terms: dict[str, float], source: str) -> float:
