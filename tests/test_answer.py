@@ -18,7 +18,7 @@ from assistant.answer.ground import (
     adds_nothing,
     is_grounded,
     lacks_amount,
-    lacks_year,
+    lacks_date_part,
     restated_gaps,
     unsupported_facts,
     year_mismatch,
@@ -413,6 +413,10 @@ def test_a_numbered_route_the_holding_line_lacks_is_another_route() -> None:
     assert missing_identifiers("九龙巴士86线是通往象山邨的。[1]", "九龙巴士86线是通往哪里的？", ev) == ["86"]
     assert not is_grounded("九龙巴士86线是通往象山邨的。[1]", "九龙巴士86线是通往哪里的？", ev)
     assert missing_identifiers("象山邨[1]", "九龙巴士87线是通往哪里的？", ev) == []
+    # a line about the first phase answers nothing about the second
+    phase = "[1] 柳州车联网先导区已建成一期项目，完成125个路口升级改造。"
+    assert missing_identifiers("125个路口[1]", "柳州车联网先导区二期项目计划改造多少个路口？", phase) == ["二期项目"]
+    assert missing_identifiers("125个路口[1]", "柳州车联网先导区一期项目改造了多少个路口？", phase) == []
     # a count of routes is no route number
     assert missing_identifiers("48条[1]", "钦州港有多少条集装箱航线？", "[1] 挂靠钦州港的集装箱航线48条。") == []
 
@@ -566,9 +570,17 @@ def test_refusals_in_other_words_are_refusals(text: str, refused: bool) -> None:
     ("这个鲤鱼门天后庙建于哪一年？", "乾隆十八年[1]", False),
     ("What year was it founded?", "2023 [1]", False),
     ("南A中心位于哪里？", "南宁[1]", False),  # no year asked
+    # a month or a day asked: the year alone, or the month alone, is no answer
+    ("中国-东盟产业合作区是2023年几月成立的？", "中国-东盟产业合作区是2023年成立的。[1]", True),
+    ("In which month was the course held?", "In 2023. [1]", True),
+    ("奇安信与广西签署合作协议是在哪一天？", "2023年5月[1]", True),
+    ("中国-东盟产业合作区是2023年几月成立的？", "5月[1]", False),
+    ("In which month was the course held?", "March 2023 [1]", False),
+    ("奇安信与广西签署合作协议是在哪一天？", "5月12日[1]", False),
+    ("On what date was the report filed?", "March 11 [1]", False),
 ])
-def test_a_year_question_needs_a_year(question: str, answer: str, lacking: bool) -> None:
-    assert lacks_year(answer, question) is lacking
+def test_a_when_question_needs_the_part_it_asks(question: str, answer: str, lacking: bool) -> None:
+    assert lacks_date_part(answer, question) is lacking
     if lacking:
         assert not is_grounded(answer, question, "[1] 会议于2023年在南宁举办。滕氏，孙皓之妻。")
 

@@ -91,6 +91,8 @@ PLANT = "[1] 截至2024年5月，该市建成年产智慧电驱78万套、电子
     ("电子电控产业的产值是多少？", "1780万元[1]", PLANT, ["1780万元"]),
     ("What output value had the control industry reached?", "1780万 yuan [1]", PLANT, ["1780万 yuan"]),
     ("智慧电驱产值多少？", "78万元", PLANT, ["78万元"]),
+    # an English scale the evidence does not write, between the count and the currency
+    ("How much did the control industry produce?", "1780 million yuan [1]", PLANT, ["1780 million yuan"]),
     # money where the evidence has money, or writes the figure bare, or not at all
     ("基金规模多少？", "100亿元", "[1] 设立规模100亿元的基金。", []),
     ("基金规模多少？", "100亿元", "[1] 基金规模达100亿，居全区第一。", []),

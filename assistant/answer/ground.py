@@ -262,24 +262,36 @@ def lacks_amount(answer: str, question: str) -> bool:
     return not any(_AMOUNT.fullmatch(u) or u[0].isdigit() for u in new)
 
 
-# A question asking for a year (哪一年, 何年, in what year), and a year written:
-# digits, or Chinese numerals before 年 (乾隆十八年, 二〇〇八年), or 元年.
+# What a when-question asks for, and how an answer writes it: a year (哪一年, 何年, in
+# what year: digits, Chinese numerals before 年 as in 乾隆十八年 and 二〇〇八年, or 元年),
+# a month (几月, which month), a day (哪一天, on what date).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\b(?:what|which) year\b", re.I)
 _YEAR_WRITTEN = re.compile(r"\d|[〇零一二三四五六七八九十百千]+年|元年")
+_ASKS_MONTH = re.compile(r"几月|哪一?个?月|\b(?:what|which) month\b", re.I)
+_MONTH_WRITTEN = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十正腊冬]+月|"
+                            r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
+_ASKS_DAY = re.compile(r"几号|几日|哪一?天|哪日|\b(?:what|which) (?:day|date)\b", re.I)
+_DAY_WRITTEN = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十廿卅]+[日号]|(?<![\d.])\d{1,2}(?![\d.月年])")
+DATE_PARTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (_ASKS_YEAR, _YEAR_WRITTEN), (_ASKS_MONTH, _MONTH_WRITTEN), (_ASKS_DAY, _DAY_WRITTEN))
 
 
-def lacks_year(answer: str, question: str) -> bool:
-    """True when ``question`` asks for a year and ``answer`` writes none that the
-    question does not already give ("滕氏在孙皓去世后去世" answers no 哪一年去世)."""
-    if not _ASKS_YEAR.search(question):
-        return False
-    given = set(_YEAR_WRITTEN.findall(compare_form(question)))
-    return not any(y not in given for y in _YEAR_WRITTEN.findall(compare_form(answer)))
+def lacks_date_part(answer: str, question: str) -> bool:
+    """True when ``question`` asks for a year, a month or a day and ``answer`` writes
+    none that the question does not already give ("滕氏在孙皓去世后去世" answers no
+    哪一年去世; "2023年成立" answers no 2023年几月成立)."""
+    asked, body = compare_form(question), compare_form(answer)
+    for asks, written in DATE_PARTS:
+        if asks.search(asked):
+            given = set(written.findall(asked))
+            if not any(w not in given for w in written.findall(body)):
+                return True
+    return False
 
 
 def is_grounded(answer: str, question: str, evidence: str) -> bool:
     """Whether ``answer`` is supported by ``evidence`` and answers more than it was asked."""
-    if (adds_nothing(answer, question) or lacks_amount(answer, question) or lacks_year(answer, question)
+    if (adds_nothing(answer, question) or lacks_amount(answer, question) or lacks_date_part(answer, question)
             or unsupported_facts(answer, question, evidence)
             or year_mismatch(answer, question, evidence)
             or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)

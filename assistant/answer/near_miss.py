@@ -185,8 +185,11 @@ def deputy_posts(question: str, evidence: str) -> list[str]:
 _MONEY = "|".join(re.escape(c) for c in CURRENCY_NAMES)
 _MAGNITUDES = f"[{''.join(MAGNITUDE_EXPONENTS)}]*"
 # A figure an answer calls money: 1780万元, 1780万 yuan (the English answer as judged,
-# its magnitudes written as the evidence writes them), 100 US dollars.
-_MONEY_FIGURE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?{_MAGNITUDES})\s*[多余]?\s*(?:{_MONEY})", re.I)
+# its magnitudes written as the evidence writes them), 100 US dollars, or 2447 million
+# yuan (a scale the evidence does not write, left in English).
+_ENGLISH_SCALE = "|".join(ENGLISH_SCALE_WORDS)
+_MONEY_FIGURE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?{_MAGNITUDES})\s*(?:(?:{_ENGLISH_SCALE})\s*)?[多余]?\s*(?:{_MONEY})",
+                           re.I)
 # Measure words and counters that say a figure is no money (只, 套, 家, 平方米).
 _OTHER_MEASURES = tuple(w for w in {*MEASURE_WORDS, *COUNTERS} if w not in CURRENCY_NAMES)
 # What follows a figure of the evidence: money, or another measure (after its magnitude).

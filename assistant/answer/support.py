@@ -166,13 +166,17 @@ _IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])(?:(?=[A-Za-z0-9\-]*\d)(?=[A-Za-z0-9\
 
 # The number of a numbered line or route (九龙巴士86线, 地铁2号线, 5路公交): a name, not an amount.
 _NUMBERED_NAME = re.compile(r"(?<![\d.])\d+(?=号线|线|路)")
+# A numbered phase of a project (二期, 3期): the phase a question names is another
+# project than the one a line of the first phase (一期) describes.
+_PHASE = re.compile(r"[一二三四五六七八九十\d]+期(?:项目|工程)")
 
 
 def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
-    """Latin names and codes, and the numbers of numbered lines and routes, of a
-    Chinese question that the evidence lines holding the answer lack: asked when
-    bus route 41R entered service or where route 86线 runs, an answer copied from
-    a line about another route names the wrong thing. English questions are not
+    """Latin names and codes, the numbers of numbered lines and routes, and the phase
+    of a project (二期项目), of a Chinese question that the evidence lines holding the
+    answer lack: asked when bus route 41R entered service, where route 86线 runs or
+    what a project's second phase will do, an answer copied from a line about
+    another route or the first phase names the wrong thing. English questions are not
     judged (all their words are Latin)."""
     if question_script(question) == ENGLISH:
         return []
@@ -181,7 +185,8 @@ def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
         return []
     asked = to_halfwidth(question)
     return ([t.lower() for t in _IDENTIFIER.findall(asked) if t.lower() not in holding]
-            + [n for n in _NUMBERED_NAME.findall(asked) if not has_number(n, holding)])
+            + [n for n in _NUMBERED_NAME.findall(asked) if not has_number(n, holding)]
+            + [p for p in _PHASE.findall(asked) if p[:-2] not in holding])
 
 
 # A Chinese name an English question glosses: "Qi An Xin (奇安信)", "the expo (东博会)".
