@@ -13,15 +13,14 @@ from fakes import EchoGenerator, HashEmbedder
 from assistant import Assistant, Settings
 from assistant.answer.answerability import SIGNALS, Calibration, Signals
 from assistant.answer.cite import MARKER_OPEN
+from assistant.answer.dates import lacks_date_part, year_mismatch
 from assistant.answer.evidence import QuestionKind, dense_similarity, question_kind, select_evidence
 from assistant.answer.ground import (
     adds_nothing,
     is_grounded,
     lacks_amount,
-    lacks_date_part,
     restated_gaps,
     unsupported_facts,
-    year_mismatch,
 )
 from assistant.answer.prompting import answer_language, is_refusal
 from assistant.answer.support import (

@@ -1,19 +1,21 @@
 """The near-miss checks: a group's amount given for one member, a deputy's post for the post,
 a count given as money, another measure for the quantity asked, an average for a total, a
-year of another event for a birth, a founding or an opening (``assistant.answer.near_miss``)."""
+year of another event for a birth, a founding or an opening, a share for a count
+(``assistant.answer.near_miss``)."""
 
 from __future__ import annotations
 
 import pytest
 
+from assistant.answer.dates import event_year
 from assistant.answer.forms import asks_amount
 from assistant.answer.ground import is_grounded
 from assistant.answer.near_miss import (
     average_for_total,
     deputy_posts,
-    event_year,
     group_figure,
     other_measure,
+    share_for_count,
     unpriced_money,
 )
 from assistant.ingest.normalize import has_cjk
@@ -226,3 +228,22 @@ def test_a_year_of_another_event_dates_no_founding_or_opening(question: str, ans
     assert event_year(answer, question, FOUNDER) == flagged
     if flagged:
         assert not is_grounded(answer, question, FOUNDER)
+
+
+PATENTS = "[1] 2013年至2023年全球人工智能专利授权累计超过51万，其中我国专利申请数量全球占比达到64%。"
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    ("How many AI patents were granted to Chinese applicants?", "64% [1]", ["64"]),
+    ("我国人工智能专利授权了多少件？", "64%[1]", ["64"]),
+    # a share, a rate or a change asked; a count given; a figure beside the share
+    ("我国人工智能专利申请数量全球占比是多少？", "64%[1]", []),
+    ("What share of applications came from China?", "64% [1]", []),
+    ("By about how much did efficiency improve?", "64% [1]", []),
+    ("全球人工智能专利授权累计超过多少件？", "51万件[1]", []),
+    ("全球人工智能专利授权累计超过多少件？", "51万，占64%[1]", []),
+])
+def test_a_share_is_no_count(question: str, answer: str, flagged: list[str]) -> None:
+    assert share_for_count(answer, question) == flagged
+    if flagged:
+        assert not is_grounded(answer, question, PATENTS)

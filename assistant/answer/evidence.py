@@ -305,7 +305,7 @@ def person_names(norm: str) -> frozenset[str]:
                      if p.flag.startswith(_PERSON_TAG) and len(p.word) >= MIN_PERSON_CHARS)
 
 
-def _kind_match(kind: QuestionKind, norm: str, asked: set[str] = frozenset()) -> bool:
+def _kind_match(kind: QuestionKind, norm: str, asked: Collection[str] = frozenset()) -> bool:
     if kind is QuestionKind.PERSON:
         return any(not all(c in asked for c in name) for name in person_names(norm))
     if kind is QuestionKind.NUMBER:

@@ -12,9 +12,10 @@ model read:
 - the answer must say something the question does not already say;
 - an English number word (``two``, ``dozen``) must be written in the
   evidence, in digits or Chinese numerals;
-- a figure the answer gives must come from an evidence line that also holds
-  every year the question names: asked about 2024, a figure stated for 2023
-  (the same measure a year earlier) is not an answer (``year_mismatch``);
+- a date must answer the when-question (``dates``): come from an evidence line
+  holding every year the question names (asked about 2024, a figure stated for
+  2023 is not an answer), write the year, month or day asked, and, for a birth,
+  a founding or an opening, stand beside a word of that event;
 - beside a figure, the answer must not restate a measure of the question the
   evidence lacks (授权量 when the evidence gives the 申请量: ``restated_gaps``);
 - a how-many question needs an amount in the answer (``lacks_amount``), and not
@@ -40,13 +41,13 @@ import re
 
 from ..ingest.normalize import has_cjk
 from .cite import MARKER, facts
+from .dates import event_year, lacks_date_part, year_mismatch
 from .evidence import FIGURE_KINDS, question_kind
 from .forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
     FIGURE,
     NUMBER_UNIT,
-    YEAR,
     as_chinese,
     asks_amount,
     compare_form,
@@ -59,9 +60,9 @@ from .forms import (
 from .near_miss import (
     average_for_total,
     deputy_posts,
-    event_year,
     group_figure,
     other_measure,
+    share_for_count,
     unpriced_money,
 )
 from .romanized import read_in, unread_names
@@ -140,38 +141,6 @@ def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
     restated = {w for w in content_words(body) if w in asked and len(w) >= MIN_MEASURE_CHARS
                 and w not in SOURCE_WORDS}
     return sorted(w for w in restated if not supported(w, source))
-
-
-# A clause dating an event the asked measure follows (1991年皮纳图博火山大爆发后，): its
-# year dates the event, not the measure, so the measure's line need not repeat it.
-_EVENT_BEFORE = re.compile(r"[^，,；;？?。]*(?:19|20)\d{2}年[^，,；;？?。]*(?:之后|以后|后)[，,]")
-
-
-def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
-    """Years the question names that no evidence line holding the answer's figure states.
-
-    A near-miss question asks for a measure in a year the documents do not
-    report (截至2024年4月底 … 算力总规模 when only 2023年底 is given); the small
-    model then copies the figure of the other year. The answer's new figures
-    (numbers the question did not give) must each sit in an evidence line
-    (one passage's sentences with its heading) that also holds every year of
-    the question. Answers without a new figure, and questions without a year,
-    pass.
-    """
-    years = set(YEAR.findall(_EVENT_BEFORE.sub("", question)))
-    if not years:
-        return []
-    asked = compare_form(question)
-    figures = {f for f in FIGURE.findall(compare_form(answer)) if f not in years and not has_number(f, asked)}
-    if not figures:
-        return []
-    lines = [source_form(line) for line in evidence.splitlines() if line.strip()]
-    missing: set[str] = set()
-    for figure in figures:
-        holding = [line for line in lines if has_number(figure, line)]
-        if holding and not any(all(y in line for y in years) for line in holding):
-            missing |= {y for y in years if not any(y in line for line in holding)}
-    return sorted(missing)
 
 
 # A sentence that only talks about the sources ("根据资料[2]和[3]的信息。"): no content.
@@ -262,33 +231,6 @@ def lacks_amount(answer: str, question: str) -> bool:
     return not any(_AMOUNT.fullmatch(u) or u[0].isdigit() for u in new)
 
 
-# What a when-question asks for, and how an answer writes it: a year (哪一年, 何年, in
-# what year: digits, Chinese numerals before 年 as in 乾隆十八年 and 二〇〇八年, or 元年),
-# a month (几月, which month), a day (哪一天, on what date).
-_ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\b(?:what|which) year\b", re.I)
-_YEAR_WRITTEN = re.compile(r"\d|[〇零一二三四五六七八九十百千]+年|元年")
-_ASKS_MONTH = re.compile(r"几月|哪一?个?月|\b(?:what|which) month\b", re.I)
-_MONTH_WRITTEN = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十正腊冬]+月|"
-                            r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
-_ASKS_DAY = re.compile(r"几号|几日|哪一?天|哪日|\b(?:what|which) (?:day|date)\b", re.I)
-_DAY_WRITTEN = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十廿卅]+[日号]|(?<![\d.])\d{1,2}(?![\d.月年])")
-DATE_PARTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (_ASKS_YEAR, _YEAR_WRITTEN), (_ASKS_MONTH, _MONTH_WRITTEN), (_ASKS_DAY, _DAY_WRITTEN))
-
-
-def lacks_date_part(answer: str, question: str) -> bool:
-    """True when ``question`` asks for a year, a month or a day and ``answer`` writes
-    none that the question does not already give ("滕氏在孙皓去世后去世" answers no
-    哪一年去世; "2023年成立" answers no 2023年几月成立)."""
-    asked, body = compare_form(question), compare_form(answer)
-    for asks, written in DATE_PARTS:
-        if asks.search(asked):
-            given = set(written.findall(asked))
-            if not any(w not in given for w in written.findall(body)):
-                return True
-    return False
-
-
 def is_grounded(answer: str, question: str, evidence: str) -> bool:
     """Whether ``answer`` is supported by ``evidence`` and answers more than it was asked."""
     if (adds_nothing(answer, question) or lacks_amount(answer, question) or lacks_date_part(answer, question)
@@ -297,7 +239,7 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)
             or unpriced_money(answer, question, evidence)
             or other_measure(answer, question, evidence) or average_for_total(answer, question, evidence)
-            or event_year(answer, question, evidence)):
+            or event_year(answer, question, evidence) or share_for_count(answer, question)):
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
             or unread_names(answer, question, evidence)

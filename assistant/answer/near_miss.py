@@ -41,12 +41,10 @@ at all (10亿).
 an average word (``AVERAGE_WORDS``: 平均, 场均, 人均, per) when the question
 asks for no average.
 
-**A year of another event dates no birth, founding or opening.** Asked which
-year a general was born (李成栋是哪一年出生的), the model gives the 1648年 of the
-line on his revolt; asked when a company was founded, the year its process was
-invented. ``event_year`` finds answer figures that no evidence sentence writes
-beside a word of the asked event (``DATED_EVENTS``: 生, 逝, 成立, 建成, 举办,
-停止 …) or, for a birth or a death, inside a life span (701年-762年).
+**A share is no count.** Asked how many AI patents were granted, the model gives
+"64%", the share of applications. ``share_for_count`` finds an answer to a
+how-many question asking for no share, rate or change whose figures are all
+percentages.
 
 Any finding turns the answer into a refusal (``ground.is_grounded``).
 """
@@ -285,6 +283,27 @@ def other_measure(answer: str, question: str, evidence: str) -> list[str]:
     return other if figures and len(other) == len(figures) else []
 
 
+# A question asking for a share, a rate or a change, which a percentage answers.
+_ASKS_SHARE = re.compile(r"占|比例|比重|百分|份额|率|增长|增幅|增速|下降|降低|提高|提升|上升|减少|"
+                         r"percent|share|proportion|rate|ratio|growth|grow|increase|decrease|rise|fall|drop|improve|"
+                         r"boost|reduc|\bby (?:about |roughly |around )?how much", re.I)
+_PERCENT_AFTER = re.compile(r"\s*%")
+
+
+def share_for_count(answer: str, question: str) -> list[str]:
+    """The figures of an answer to a how-many question asking for no share, rate or
+    change when every one of them is a percentage: asked how many AI patents were
+    granted, the model gives the 64% share of applications. Figures the question
+    gives are not counted."""
+    asked = compare_form(question)
+    if not asks_amount(asked) or _ASKS_SHARE.search(asked):
+        return []
+    body = compare_form(answer)
+    figures = [m for m in FIGURE.finditer(body) if not has_number(m.group(), asked)]
+    shares = [m.group() for m in figures if _PERCENT_AFTER.match(body, m.end())]
+    return shares if figures and len(shares) == len(figures) else []
+
+
 # Words that make a figure an average or a rate: 场均18.8分 is no career total.
 AVERAGE_WORDS = ("平均", "场均", "人均", "年均", "日均", "月均", "每场", "每年", "每人", "每天", "每日", "每月",
                  "average", "per", "each")
@@ -313,86 +332,5 @@ def average_for_total(answer: str, question: str, evidence: str) -> list[str]:
             continue
         starts = [o.start() for o in figure_places(figure, source)]
         if starts and all(_AVERAGED.search(source, max(0, i - _AVERAGE_WINDOW), i) for i in starts):
-            out.append(figure)
-    return out
-
-
-@dataclass(frozen=True)
-class DatedEvent:
-    """An event a when-question asks about, and the words sources date it by."""
-
-    asked: re.Pattern[str]  # the question asks for it (in ``compare_form``)
-    dated: re.Pattern[str]  # a sentence dates it (in ``source_form``)
-    life: bool = False  # a birth or a death: a life span (701年-762年) dates it too
-
-
-def _words(words: str) -> str:
-    return "|".join(words.split())
-
-
-# Events a when-question asks about whose date a source writes beside a word of the
-# event: a birth, a death, a founding, a building finished or opened, a first holding,
-# a closing. Other events (爆发, 被定为首都, 拿到设计奖) are worded too freely to judge.
-DATED_EVENTS: tuple[DatedEvent, ...] = (
-    DatedEvent(re.compile(r"出生|生于|诞生|生日|生年|\bborn\b|\bbirth", re.I),
-               re.compile(r"生|\bborn\b|\bbirth|\bb\.", re.I), life=True),
-    DatedEvent(re.compile(r"去世|逝世|死|卒|过世|辞世|\bdied\b|\bdeath\b|\bdie\b", re.I),
-               re.compile(r"逝|死|卒|殁|薨|崩|亡|去世|过世|辞世|\bdied\b|\bdeath\b|\bd\.", re.I), life=True),
-    DatedEvent(re.compile(_words("成立 创立 创建 创办 建立 组建 始创 founded established"), re.I),
-               re.compile(_words("成立 创立 创建 创办 建立 组建 设立 始创 创于 建于 founded established"), re.I)),
-    DatedEvent(re.compile(_words("建成 落成 竣工 完工 启用 开通 通车 开业 投入使用 投用 opened completed"), re.I),
-               re.compile(_words("建成 落成 竣工 完工 启用 开通 通车 开业 开幕 投入使用 投用 建于 筑成 opened completed"),
-                          re.I)),
-    DatedEvent(re.compile(r"开始举办|首次举办|首届|第一届|first held", re.I),
-               re.compile(_words("举办 举行 首届 第一届 创办 开办 held"), re.I)),
-    DatedEvent(re.compile(_words("停止营运 停运 停办 关闭 倒闭 解散 废站 closed"), re.I),
-               re.compile(_words("停止 停运 停办 关闭 倒闭 解散 废 结束 closed"), re.I)),
-)
-# A question asking when (a year, a day), not how long or how many.
-_ASKS_WHEN = re.compile(r"哪一?年|何年|年份|什么时候|何时|哪一?天|哪月|几月|几号|\bwhen\b|"
-                        r"\b(?:what|which) (?:year|date|day)\b", re.I)
-# A life span in brackets after a name, (701年-762年) or (Ernest Solvay, 1838-1922): its
-# years date a birth and a death. A term of office (任期由1929年至1936年) is none.
-_DAY = r"\d{3,4}年?(?:\d{1,2}月)?(?:\d{1,2}日)?"
-_LIFE_SPAN = re.compile(rf"[(（](?:[^\u3400-\u9fff()（）\d]{{0,40}}|生卒年?[:：]?|公元前?)\s*"
-                        rf"{_DAY}\s*[-–—~～至到]\s*{_DAY}\s*[)）]")
-
-
-def _sentence_at(text: str, at: int) -> tuple[int, str]:
-    """The start and the text of the sentence of ``text`` holding position ``at``."""
-    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
-    end = _SENTENCE_END.search(text, at)
-    return start, text[start: end.start() if end else len(text)]
-
-
-def _dates_event(source: str, place: re.Match[str], events: list[DatedEvent]) -> bool:
-    """Whether the figure at ``place`` dates one of ``events``: its sentence names
-    the event, or the figure stands in a life span."""
-    start, sentence = _sentence_at(source, place.start())
-    if any(e.dated.search(sentence) for e in events):
-        return True
-    at = place.start() - start
-    return (any(e.life for e in events)
-            and any(m.start() <= at < m.end() for m in _LIFE_SPAN.finditer(sentence)))
-
-
-def event_year(answer: str, question: str, evidence: str) -> list[str]:
-    """Figures of ``answer`` to a question asking when something of ``DATED_EVENTS``
-    happened (出生, 创立, 建成启用) that no evidence sentence writes beside a word of
-    that event (or, for a birth or a death, in a life span): the evidence dates
-    something else (李成栋 … 1648年 … 兵变; 1997年初 … 批出土地兴建). Figures the
-    question gives, or the evidence does not hold, are left to the other checks."""
-    asked = compare_form(question)
-    events = [e for e in DATED_EVENTS if e.asked.search(asked)]
-    if not events or not _ASKS_WHEN.search(asked):
-        return []
-    source = source_form(evidence)
-    out = []
-    for m in FIGURE.finditer(compare_form(answer)):
-        figure = m.group()
-        if has_number(figure, asked):
-            continue
-        places = figure_places(figure, source)
-        if places and not any(_dates_event(source, p, events) for p in places):
             out.append(figure)
     return out
