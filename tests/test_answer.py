@@ -14,7 +14,13 @@ from assistant import Assistant, Settings
 from assistant.answer.answerability import SIGNALS, Calibration, Signals
 from assistant.answer.cite import MARKER_OPEN
 from assistant.answer.dates import lacks_date_part, year_mismatch
-from assistant.answer.evidence import QuestionKind, dense_similarity, question_kind, select_evidence
+from assistant.answer.evidence import (
+    QuestionKind,
+    dense_similarity,
+    passage_sentences,
+    question_kind,
+    select_evidence,
+)
 from assistant.answer.ground import (
     adds_nothing,
     is_grounded,
@@ -115,6 +121,18 @@ def test_a_who_question_prefers_the_sentence_that_names_someone() -> None:
     assert ev.form_found  # a name is not a form the grounding checks judge
     numbers = select_evidence(["奇安信的董事长有几位？"], hits, len, budget=30, max_sentences=1)
     assert "齐向东" not in numbers.format()
+
+
+def test_a_pronoun_starting_a_line_shows_whom_it_names() -> None:
+    """她 opens a new paragraph: the last person named before it is shown with it, so the
+    sentence says who proposed what; 他们 names no one person."""
+    text = "杨英认为，广西的人工智能不在于拼算力。\n\n她建议，政策支持可以从给优惠向给场景转变。\n他们表示赞同。"
+    hits = [_hit(text, 0)]
+    ev = select_evidence(["哪位委员建议政策支持从给优惠向给场景转变？"], hits, len, budget=60, max_sentences=1)
+    assert ev.format() == "[1] 她（杨英）建议，政策支持可以从给优惠向给场景转变。"
+    assert "她建议" in ev.sentences[0].text  # the citation still points at the source's words
+    shown = [s.prompt_text for s in passage_sentences(hits)]
+    assert "他们表示赞同。" in shown
 
 
 def test_a_heading_that_repeats_the_question_is_never_evidence() -> None:
@@ -382,6 +400,19 @@ def test_an_answer_copied_from_a_line_about_something_else_is_refused() -> None:
     assert coverage is not None and coverage < MIN_SUBJECT_COVERAGE
     assert not is_grounded("第七届茅盾文学奖", "梁修身曾经获得过什么奖项？", ev)
     assert is_grounded("金钟奖男演员奖", "梁修身曾经获得过什么奖项？", ev)
+
+
+@pytest.mark.parametrize(("answer", "missing"), [
+    ("由两大部分组成。", ["两大部分"]),  # the evidence counts four
+    ("来自两个国家。", ["两个"]),
+    ("由四个部分组成。", []),  # parts with or without 大 or 个
+    ("来自六个国家的十六家企业。", []),  # digits in the evidence
+    ("提出一个判断。", []),  # a lone 一 counts nothing
+    ("十月开幕。", []),  # a month is no count
+])
+def test_a_count_in_chinese_numerals_must_be_in_the_evidence(answer: str, missing: list[str]) -> None:
+    ev = "[1] 本白皮书由四大部分组成。\n[2] 首批6个国家的16家企业入驻，十月开幕。"
+    assert unsupported_facts(answer, "白皮书由几部分组成？", ev) == missing
 
 
 def test_a_glossed_english_answer_may_name_what_the_evidence_writes_in_characters() -> None:

@@ -259,10 +259,28 @@ def _join_anaphora(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     return out
 
 
+# A sentence opening with a personal pronoun (他, 她; not 他们) that ``_join_anaphora``
+# left alone (it starts a line) names its subject in an earlier line: "她建议，政策支持可以
+# 从“给优惠”向“给场景”转变" follows "杨英认为，…". The last person named before it in
+# the passage, within ``PRONOUN_REACH`` characters, is shown after the pronoun
+# (她（杨英）建议), so the sentence answers who said it.
+_PERSONAL_PRONOUN = re.compile(r"^[他她](?!们)")
+PRONOUN_REACH = 200
+
+
+def _name_pronoun(shown: str, before: str) -> str:
+    """``shown`` with the pronoun it opens with glossed by the last person named in ``before``."""
+    if not _PERSONAL_PRONOUN.match(shown):
+        return shown
+    named = people(before[-PRONOUN_REACH:])
+    return f"{shown[0]}（{named[-1]}）{shown[1:]}" if named else shown
+
+
 def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
     """Every sentence of every hit, numbered by the hit's rank (a card of short
     lines counts as one, its lines joined by spaces for the prompt; a sentence
-    opening with a pronoun counts with the one before it, ``_join_anaphora``)."""
+    opening with a pronoun counts with the one before it, ``_join_anaphora``, or,
+    starting a line, shows whom 他/她 names, ``_name_pronoun``)."""
     out: list[Sentence] = []
     for n, hit in enumerate(hits, 1):
         text = hit.chunk.text
@@ -270,6 +288,7 @@ def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
         for s, e in _join_anaphora(text, _join_cards(text, spans)):
             body = text[s:e].strip()
             shown = " ".join(kept for kept in (strip_instructions(line.strip()) for line in body.splitlines()) if kept)
+            shown = _name_pronoun(shown, text[:s])
             if len(shown) >= MIN_SENTENCE_CHARS:
                 lead = len(text[s:e]) - len(text[s:e].lstrip())
                 out.append(Sentence(n, s + lead, s + lead + len(body), body, normalize(shown).lower(),
@@ -299,10 +318,15 @@ MIN_PERSON_CHARS = 2
 
 
 @lru_cache(maxsize=4096)
+def people(text: str) -> tuple[str, ...]:
+    """The people's names jieba's tagger finds in ``text``, in order."""
+    return tuple(p.word for p in posseg.lcut(text)
+                 if p.flag.startswith(_PERSON_TAG) and len(p.word) >= MIN_PERSON_CHARS)
+
+
 def person_names(norm: str) -> frozenset[str]:
-    """The people's names jieba's tagger finds in ``norm`` (search form)."""
-    return frozenset(p.word for p in posseg.lcut(norm)
-                     if p.flag.startswith(_PERSON_TAG) and len(p.word) >= MIN_PERSON_CHARS)
+    """The people's names in ``norm`` (search form)."""
+    return frozenset(people(norm))
 
 
 def _kind_match(kind: QuestionKind, norm: str, asked: Collection[str] = frozenset()) -> bool:

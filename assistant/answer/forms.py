@@ -111,6 +111,34 @@ def in_source(token: str, source: str) -> bool:
     return False
 
 
+# A count in Chinese numerals up to 99 with its measure word (两大部分, 三个, 二十家); a
+# lone 一 is left out (一个判断, 一批企业 count nothing), and so are dates (十月, 二月).
+_COUNT_NUMERAL = "(?:[一二两三四五六七八九]?十[一二三四五六七八九]?|[二两三四五六七八九])"
+_COUNTED = "|".join(w for w in MEASURE_WORDS if w not in ("年", "月", "日", "天"))
+CHINESE_COUNT = re.compile(rf"(?<![〇零一二两三四五六七八九十百千万亿])({_COUNT_NUMERAL})((?:[大个]?部分)|{_COUNTED})")
+# How a count of parts may be written: 四部分, 四个部分, 四大部分.
+_PARTS = ("部分", "个部分", "大部分")
+
+
+def chinese_value(numeral: str) -> int:
+    """The value of a ``CHINESE_COUNT`` numeral (两 → 2, 二十五 → 25, 十 → 10)."""
+    digits = {c: i for i, c in enumerate(_CHINESE_DIGITS)} | {"两": 2}
+    if "十" not in numeral:
+        return digits[numeral]
+    tens, _, ones = numeral.partition("十")
+    return (digits[tens] if tens else 1) * 10 + (digits[ones] if ones else 0)
+
+
+def count_in_source(numeral: str, unit: str, source: str) -> bool:
+    """A Chinese-numeral count (``numeral`` + ``unit``) occurs in ``source``, in
+    either numeral for 2 (两, 二) or in digits (两大部分 ↔ 2大部分), parts counted
+    with or without 大 or 个."""
+    value = chinese_value(numeral)
+    spellings = {numeral, numeral.replace("两", "二"), numeral.replace("二", "两")}
+    units = _PARTS if unit in _PARTS else (unit,)
+    return any(n + u in source or has_number(f"{value}{u}", source) for n in spellings for u in units)
+
+
 # Words an answer adds around its content that no passage needs to contain.
 FILLER_WORDS = frozenset("根据 依据 资料 文中 报道 提到 提及 介绍 显示 指出 表示 称 据 约 为 是 在 了 的 和 与 及 由 被 已 于 其 该 这 那 有 个 其中 分别 以及 包括 主要 首次".split())
 

@@ -44,6 +44,7 @@ from .cite import MARKER, facts
 from .dates import event_year, lacks_date_part, year_mismatch
 from .evidence import FIGURE_KINDS, question_kind
 from .forms import (
+    CHINESE_COUNT,
     CJK_OR_WORD,
     ENGLISH_FILLER,
     FIGURE,
@@ -52,6 +53,7 @@ from .forms import (
     asks_amount,
     compare_form,
     content_words,
+    count_in_source,
     has_number,
     in_source,
     source_form,
@@ -84,6 +86,9 @@ def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
         token = m.group(0)
         if not has_number(token, asked) and not in_source(token, source) and token not in missing:
             missing.append(token)
+    for m in CHINESE_COUNT.finditer(body):
+        if m.group(0) not in asked and not count_in_source(m.group(1), m.group(2), source):
+            missing.append(m.group(0))
     for word in _ENGLISH_NUMBER_WORD.findall(body):
         value = NUMBER_WORDS[word]
         if not has_number(str(value), asked) and word not in asked and not _written(value, source):
