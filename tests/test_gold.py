@@ -1,6 +1,8 @@
-"""Sanity checks for the gold question sets ``eval/gold/corpus.jsonl`` and
-``eval/gold/blind1.jsonl``, ``eval/gold/blind2.jsonl`` and ``eval/gold/blind3.jsonl`` (the blind held-out sets:
-checked the same way, but the counts and required question are the main set's alone).
+"""Sanity checks for the gold question sets ``eval/gold/corpus.jsonl``,
+``eval/gold/blind1.jsonl``, ``eval/gold/blind2.jsonl`` and ``eval/gold/blind3.jsonl`` (the blind held-out sets)
+and ``eval/gold/corpus-extra.jsonl`` (a tuning set): all checked the same way, but the counts and
+required question are the main set's alone. The tuning sets over the cmrc2018 documents
+(``cmrc-extra.jsonl``, ``cmrc-extra2.jsonl``) are checked against those documents.
 
 The source documents live outside the repository, in ``../shared/corpus``
 (relative to the repository root); the corpus-dependent checks are skipped
@@ -22,6 +24,7 @@ GOLD_PATH = REPO_ROOT / "eval" / "gold" / "corpus.jsonl"
 BLIND_PATH = REPO_ROOT / "eval" / "gold" / "blind1.jsonl"
 BLIND2_PATH = REPO_ROOT / "eval" / "gold" / "blind2.jsonl"
 BLIND3_PATH = REPO_ROOT / "eval" / "gold" / "blind3.jsonl"
+CORPUS_EXTRA_PATH = REPO_ROOT / "eval" / "gold" / "corpus-extra.jsonl"
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 
 DOC_NAMES = (
@@ -62,8 +65,8 @@ def _docs_of(row: dict) -> list[str]:
     return row["doc"].split("|")
 
 
-@pytest.fixture(scope="module", params=[GOLD_PATH, BLIND_PATH, BLIND2_PATH, BLIND3_PATH],
-                ids=["corpus", "blind1", "blind2", "blind3"])
+@pytest.fixture(scope="module", params=[GOLD_PATH, BLIND_PATH, BLIND2_PATH, BLIND3_PATH, CORPUS_EXTRA_PATH],
+                ids=["corpus", "blind1", "blind2", "blind3", "corpus-extra"])
 def gold(request: pytest.FixtureRequest) -> list[dict]:
     path: Path = request.param
     assert path.is_file(), f"missing {path}"
@@ -118,7 +121,7 @@ def test_schema_and_allowed_values(gold: list[dict]) -> None:
         assert not missing, f"{rid}: missing keys {missing}"
         extra = row.keys() - REQUIRED_KEYS - OPTIONAL_KEYS
         assert not extra, f"{rid}: unexpected keys {extra}"
-        assert isinstance(rid, str) and re.fullmatch(r"[cb]\d{3,}", rid), f"bad id {rid!r}"
+        assert isinstance(rid, str) and re.fullmatch(r"[cbx]\d{3,}", rid), f"bad id {rid!r}"
         assert isinstance(row["question"], str) and row["question"].strip(), rid
         assert row["type"] in TYPES, f"{rid}: bad type {row['type']!r}"
         assert row["lang"] in LANGS, f"{rid}: bad lang {row['lang']!r}"
@@ -253,15 +256,20 @@ def test_unanswerable_decoys_absent_from_corpus(
 
 
 CMRC_EXTRA_PATH = REPO_ROOT / "eval" / "gold" / "cmrc-extra.jsonl"
+CMRC_EXTRA2_PATH = REPO_ROOT / "eval" / "gold" / "cmrc-extra2.jsonl"
 CMRC_DOCS = REPO_ROOT.parent / "shared" / "evalsets" / "cmrc2018" / "docs.jsonl"
 
 
-def test_cmrc_extra_tuning_set_rows_hold_in_their_documents() -> None:
-    """``cmrc-extra.jsonl`` (a tuning set over the cmrc2018 documents): 30 answerable rows
-    whose answers are verbatim in their document, 30 near-miss rows with no answer."""
-    rows = _load_gold(CMRC_EXTRA_PATH)
-    assert len({r["id"] for r in rows}) == len(rows) == 60
-    assert Counter(r["type"] for r in rows) == {"answerable": 30, "near_miss": 30}
+@pytest.mark.parametrize(("path", "answerable", "near_miss"), [
+    (CMRC_EXTRA_PATH, 30, 30), (CMRC_EXTRA2_PATH, 20, 40)], ids=["cmrc-extra", "cmrc-extra2"])
+def test_cmrc_tuning_set_rows_hold_in_their_documents(path: Path, answerable: int, near_miss: int) -> None:
+    """The tuning sets over the cmrc2018 documents: answerable rows whose answers are
+    verbatim in their document, near-miss rows with no answer, no document used twice
+    or by the cmrc2018 questions."""
+    rows = _load_gold(path)
+    assert len({r["id"] for r in rows}) == len(rows) == answerable + near_miss
+    assert Counter(r["type"] for r in rows) == {"answerable": answerable, "near_miss": near_miss}
+    assert len({r["doc_ids"][0] for r in rows}) == len(rows)
     for r in rows:
         assert r["answerable"] is (r["type"] == "answerable") and bool(r["answers"]) is r["answerable"]
         assert r["question"].endswith("？") and len(r["doc_ids"]) == 1
@@ -269,6 +277,14 @@ def test_cmrc_extra_tuning_set_rows_hold_in_their_documents() -> None:
         pytest.skip("../shared/evalsets/cmrc2018 is not beside the checkout")
     docs = {d["doc_id"]: d["title"] + "\n" + d["text"]
             for d in map(json.loads, CMRC_DOCS.read_text(encoding="utf-8").splitlines())}
+    asked = {d for q in map(json.loads, (CMRC_DOCS.parent / "questions.jsonl").read_text(encoding="utf-8").splitlines())
+             for d in q["doc_ids"]}
     for r in rows:
         text = docs[r["doc_ids"][0]]
         assert all(a in text for a in r["answers"]), r["id"]
+        assert r["doc_ids"][0] not in asked, r["id"]
+
+
+def test_the_cmrc_tuning_sets_share_no_document() -> None:
+    first, second = (_load_gold(p) for p in (CMRC_EXTRA_PATH, CMRC_EXTRA2_PATH))
+    assert not {r["doc_ids"][0] for r in first} & {r["doc_ids"][0] for r in second}
