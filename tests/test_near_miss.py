@@ -13,7 +13,9 @@ from assistant.answer.ground import is_grounded
 from assistant.answer.near_miss import (
     average_for_total,
     deputy_posts,
+    asked_post,
     group_figure,
+    missing_post,
     other_measure,
     share_for_count,
     unpriced_money,
@@ -247,3 +249,30 @@ def test_a_share_is_no_count(question: str, answer: str, flagged: list[str]) -> 
     assert share_for_count(answer, question) == flagged
     if flagged:
         assert not is_grounded(answer, question, PATENTS)
+
+
+COLLEGE = ("[1] 最近，广西人工智能学院成立，致力打造人工智能教科产融合基地。\n"
+           "[2] 陈刚不止一次公开表示，人工智能时代，广西不能缺席、不能落后。\n"
+           "[3] 奇安信与广西签署合作协议。其董事长齐向东表示将扩大投资。")
+
+
+@pytest.mark.parametrize(("question", "post"), [
+    ("广西人工智能学院的首任院长是谁？", "院长"),
+    ("奇安信的董事长叫什么名字？", "董事长"),
+    ("哪位委员提出了这项建议？", None),  # no post before the asking words
+    ("谁提出了这项建议？", None),
+])
+def test_the_post_a_who_question_asks_about(question: str, post: str | None) -> None:
+    assert asked_post(question) == post
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    ("广西人工智能学院的首任院长是谁？", "陈刚[2]", "院长"),  # a line that names no dean
+    ("奇安信的董事长是谁？", "齐向东[3]", None),
+    ("奇安信的董事长是谁？", "王五", None),  # held by no line: left to the other checks
+])
+def test_the_post_asked_must_be_on_the_line_naming_the_answer(question: str, answer: str,
+                                                               flagged: str | None) -> None:
+    assert missing_post(answer, question, COLLEGE) == flagged
+    if flagged:
+        assert not is_grounded(answer, question, COLLEGE)

@@ -63,6 +63,7 @@ from .near_miss import (
     average_for_total,
     deputy_posts,
     group_figure,
+    missing_post,
     other_measure,
     share_for_count,
     unpriced_money,
@@ -248,7 +249,7 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
             or unread_names(answer, question, evidence)
-            or deputy_posts(question, evidence)):
+            or deputy_posts(question, evidence) or missing_post(answer, question, evidence)):
         return False
     subject = subject_coverage(answer, question, evidence)
     if subject is not None and subject < MIN_SUBJECT_COVERAGE:

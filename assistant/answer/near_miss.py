@@ -21,6 +21,11 @@ unless the sentence gives a figure per item (分别, 各). Only amount questions
 ``deputy_posts`` finds the question's key terms that the evidence writes only
 with 副 before them.
 
+**The post asked must be on the line naming the answer.** Asked who the first
+dean of a college is (首任院长是谁), the model names the official of another line.
+``missing_post`` finds the post a who-question asks about (``asked_post``) when
+no evidence line holding the answer names it.
+
 **A count is no sum of money.** Asked for an output value, the model gives
 "17.8 million yuan" where the evidence has 1780万只控制器 (controllers): the figure
 is there, the money is not. ``unpriced_money`` finds a figure the answer calls
@@ -55,6 +60,7 @@ import re
 from dataclasses import dataclass
 
 from ..ingest.normalize import has_cjk
+from ..search.lexical import word_tokens
 from ..search.terms import key_terms
 from .forms import (
     FIGURE,
@@ -66,6 +72,7 @@ from .forms import (
     has_number,
     in_source,
     source_form,
+    supported,
 )
 from .language import (
     COUNTERS,
@@ -75,7 +82,7 @@ from .language import (
     MAGNITUDE_EXPONENTS,
     question_script,
 )
-from .support import evidence_lines
+from .support import evidence_lines, supporting_passages
 
 # Where a sentence ends in ``compare_form`` text (full-width marks are normalised).
 _SENTENCE_END = re.compile(r"[。!?;！？；\n]")
@@ -178,6 +185,35 @@ def deputy_posts(question: str, evidence: str) -> list[str]:
         if starts and all(i > 0 and text[i - 1] == DEPUTY for i in starts):
             out.append(term)
     return out
+
+
+# A question asking who holds a post (首任院长是谁, 董事长叫什么名字): the post is the
+# word before the asking words, when it ends like a post (长, 人, 者, 家, 师 …).
+_ASKS_WHO = re.compile(r"([\u3400-\u9fff]{1,8}?)(?:是谁|为谁|叫什么名字|叫什么|是哪一?位|由谁担任)")
+POST_ENDINGS = "长人者家师员官席记理演任事统相帅将王帝后监委"
+
+
+def asked_post(question: str) -> str | None:
+    """The post a who-question asks the holder of (院长 in 首任院长是谁), or None."""
+    asked = compare_form(question)
+    m = _ASKS_WHO.search(asked)
+    if m is None:
+        return None
+    words = word_tokens(asked[: m.end(1)])
+    post = words[-1] if words else ""
+    return post if len(post) >= 2 and post[-1] in POST_ENDINGS else None
+
+
+def missing_post(answer: str, question: str, evidence: str) -> str | None:
+    """The post a who-question asks about (院长) when no evidence line holding the
+    answer names it: asked who the college's first dean is, the model names the
+    official of another line (陈刚), which says nothing of a dean."""
+    post = asked_post(question)
+    held = supporting_passages(answer, question, evidence) if post else []
+    if post is None or not held:
+        return None
+    lines = evidence_lines(evidence)
+    return None if any(supported(post, lines[n]) for n in held if n in lines) else post
 
 
 _MONEY = "|".join(re.escape(c) for c in CURRENCY_NAMES)
