@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .forms import FIGURE, YEAR, compare_form, figure_places, has_number, source_form
+from .forms import FIGURE, YEAR, compare_form, has_number, new_figures, source_form
 
 # Where a sentence ends in ``source_form`` text (full-width marks are normalised).
 _SENTENCE_END = re.compile(r"[。!?;！？；\n]")
@@ -160,12 +160,5 @@ def event_year(answer: str, question: str, evidence: str) -> list[str]:
     if not events or not _ASKS_WHEN.search(asked):
         return []
     source = source_form(evidence)
-    out = []
-    for m in FIGURE.finditer(compare_form(answer)):
-        figure = m.group()
-        if has_number(figure, asked):
-            continue
-        places = figure_places(figure, source)
-        if places and not any(_dates_event(source, p, events) for p in places):
-            out.append(figure)
-    return out
+    return [figure for figure, places in new_figures(answer, question, source)
+            if places and not any(_dates_event(source, p, events) for p in places)]

@@ -72,6 +72,14 @@ def figure_places(figure: str, text: str) -> list[re.Match[str]]:
     return list(re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", text))
 
 
+def new_figures(answer: str, question: str, source: str) -> list[tuple[str, list[re.Match[str]]]]:
+    """Each figure ``answer`` gives that ``question`` does not, with where ``source``
+    (``source_form``) writes it (``figure_places``; empty when it does not)."""
+    asked = compare_form(question)
+    return [(m.group(), figure_places(m.group(), source)) for m in FIGURE.finditer(compare_form(answer))
+            if not has_number(m.group(), asked)]
+
+
 def has_number(token: str, text: str) -> bool:
     """``token`` (a number, with or without its unit) occurs in ``text`` as a whole
     number: 3家 is not in 13家, and a bare 16 is not in 160 or 16.5."""

@@ -71,6 +71,7 @@ from .forms import (
     figure_places,
     has_number,
     in_source,
+    new_figures,
     source_form,
     supported,
 )
@@ -361,12 +362,6 @@ def average_for_total(answer: str, question: str, evidence: str) -> list[str]:
     if _ASKS_AVERAGE.search(asked):
         return []
     source = source_form(evidence)
-    out = []
-    for m in FIGURE.finditer(compare_form(answer)):
-        figure = m.group()
-        if has_number(figure, asked):
-            continue
-        starts = [o.start() for o in figure_places(figure, source)]
-        if starts and all(_AVERAGED.search(source, max(0, i - _AVERAGE_WINDOW), i) for i in starts):
-            out.append(figure)
-    return out
+    return [figure for figure, places in new_figures(answer, question, source)
+            if places and all(_AVERAGED.search(source, max(0, p.start() - _AVERAGE_WINDOW), p.start())
+                              for p in places)]
