@@ -17,7 +17,6 @@ from assistant.answer.dates import lacks_date_part, year_mismatch
 from assistant.answer.evidence import (
     QuestionKind,
     dense_similarity,
-    passage_sentences,
     question_kind,
     select_evidence,
 )
@@ -29,6 +28,7 @@ from assistant.answer.ground import (
     unsupported_facts,
 )
 from assistant.answer.prompting import answer_language, is_refusal
+from assistant.answer.sentences import passage_sentences
 from assistant.answer.support import (
     MIN_SUBJECT_COVERAGE,
     asked_sentence,
@@ -540,8 +540,6 @@ def test_a_gloss_of_an_english_question_must_be_in_the_lines_holding_the_answer(
 
 def test_a_sentence_opening_with_a_pronoun_comes_with_the_one_before() -> None:
     """"其董事长齐向东表示…" is about 奇安信 only read after the sentence naming it."""
-    from assistant.answer.evidence import passage_sentences
-
     text = ("奇安信是北京首批“隐形冠军”企业。其董事长齐向东表示,将加快推进研究院建设。此外,双方还签了协议。\n"
             "该中心已投入使用。\n其次是人才。")
     shown = [s.text for s in passage_sentences([_hit(text)])]
@@ -557,8 +555,6 @@ def test_a_card_of_short_lines_is_one_sentence() -> None:
     """A speaker's caption (name / post / post, one line each) reads as one evidence
     sentence, so "which vice-president" finds the name beside the post; a blank line
     or a punctuated line ends the card, and a lone short line stays as it was."""
-    from assistant.answer.evidence import passage_sentences
-
     text = ("我们接下来请刘委员来介绍一下学院的相关情况。\n刘建明\n自治区政协委员\n桂林电子科技大学副校长\n"
             "民建桂林市委副主委\n广西人工智能学院于今年成立，致力打造教科产融合基地。\n问\n人才是第一资源。")
     sentences = passage_sentences([_hit(text)])

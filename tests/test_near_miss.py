@@ -11,9 +11,9 @@ from assistant.answer.dates import event_year
 from assistant.answer.forms import asks_amount
 from assistant.answer.ground import is_grounded
 from assistant.answer.near_miss import (
+    asked_post,
     average_for_total,
     deputy_posts,
-    asked_post,
     group_figure,
     missing_post,
     other_measure,

@@ -30,7 +30,8 @@ from ..ingest.normalize import normalize
 from ..search.lexical import STOPWORDS
 from ..search.terms import QUESTION_WORDS
 from ..types import Hit
-from .evidence import Evidence, Sentence, asked_units, cover, passage_sentences, repeats_question
+from .evidence import Evidence, asked_units, cover, repeats_question
+from .sentences import Sentence, passage_sentences
 
 # Share of the question's key-term weight the first evidence must leave uncovered
 # before a second search runs. Set, not swept, and checked on the tune halves: with

@@ -30,23 +30,16 @@ answer, however many key terms it has, and is never chosen.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 
-from ..ingest.chunk import TITLE_LINE_CHARS, split_sentences
 from ..ingest.normalize import normalize
 from ..search.terms import key_terms, term_coverage
 from ..settings import Settings
 from ..types import Embedder, Hit
 from .guard import strip_instructions
-
-with warnings.catch_warnings():
-    # jieba imports pkg_resources, which warns on every start; nothing to act on.
-    warnings.simplefilter("ignore", UserWarning)
-    from jieba import posseg
+from .sentences import Sentence, passage_sentences, person_names
 
 
 class QuestionKind(StrEnum):
@@ -78,8 +71,6 @@ _HAS_DATE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七�
 REPEAT_CREDIT = 0.25  # share of a term's weight earned again by a second sentence covering it
 KIND_BONUS = 0.15  # added when the sentence has the form of the asked answer (a number, a date)
 RANK_DECAY = 0.04  # score lost per rank of the sentence's passage in the retrieval
-MIN_SENTENCE_CHARS = 6  # shorter fragments (a lone "3." or a heading number) are never evidence
-MAX_SENTENCE_CHARS = 160  # longer sentences are cut at clause marks
 SEPARATOR_TOKENS = 2  # what joining a sentence into the evidence block costs besides its text
 # A sentence that on its own scores this share of the best chosen one is a rival
 # candidate for the answer (the same terms in another passage: 设立人工智能产业主题基金
@@ -111,27 +102,6 @@ def question_kind(question: str) -> QuestionKind:
         if pattern.search(question):
             return kind
     return QuestionKind.OTHER
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of a retrieved passage.
-
-    ``passage`` is the 1-based number of its hit (the marker the model cites);
-    ``start``/``end`` are offsets into the hit's cleaned ``chunk.text``.
-    """
-
-    passage: int
-    start: int
-    end: int
-    text: str
-    norm: str  # search form of ``shown``
-    shown: str = ""  # what the model reads: ``text`` without planted instructions (``guard``)
-
-    @property
-    def prompt_text(self) -> str:
-        """The sentence as it goes into the prompt."""
-        return self.shown or self.text
 
 
 @dataclass(frozen=True)
@@ -195,107 +165,6 @@ def source_span(evidence: Evidence, passage: int, original: str) -> tuple[int, i
     return min(a for a, _ in found), max(b for _, b in found)
 
 
-# Consecutive short lines with no sentence punctuation are one card, not several
-# sentences: a speaker's caption "刘建明 / 自治区政协委员 / 桂林电子科技大学副校长"
-# names who holds which post only read together (each line alone is a fragment,
-# the name too short to be evidence at all). Each line is as short as a title line
-# (``chunk.TITLE_LINE_CHARS``).
-CARD_MAX_LINES = 6
-_CARD_LINE_END = re.compile(r"[。！？；!?;.，,：:][”’」』）)\"']*$")
-
-
-def _is_card_line(line: str) -> bool:
-    line = line.strip()
-    return 0 < len(line) <= TITLE_LINE_CHARS and _CARD_LINE_END.search(line) is None
-
-
-def _join_cards(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` with each run of 2..``CARD_MAX_LINES`` consecutive card lines
-    (``_is_card_line``, one line break apart) joined into one span."""
-    out: list[tuple[int, int]] = []
-    run: list[tuple[int, int]] = []
-
-    def flush() -> None:
-        if len(run) > 1:
-            out.append((run[0][0], run[-1][1]))
-        else:
-            out.extend(run)
-        run.clear()
-
-    for s, e in spans:
-        whole_line = (s == 0 or text[s - 1] == "\n") and (e == len(text) or text[e - 1] == "\n")
-        card = whole_line and _is_card_line(text[s:e])
-        # the previous card line ends in exactly one line break (a blank line ends the card)
-        joins = bool(run) and text[run[-1][0]:s].count("\n") == 1
-        if card and joins and len(run) < CARD_MAX_LINES:
-            run.append((s, e))
-            continue
-        flush()
-        if card:
-            run.append((s, e))
-        else:
-            out.append((s, e))
-    flush()
-    return out
-
-
-# A sentence opening with a pronoun names its subject in the sentence before:
-# "其董事长齐向东表示…" is about 奇安信 only after "奇安信是北京首批…企业。". Such a
-# sentence is scored and shown together with the one before it (same line, and
-# together at most ``MAX_SENTENCE_CHARS``). 此外 and 其次 are connectives, not pronouns.
-_ANAPHOR = re.compile(r"^[（(“\"]?(?:其(?!次)|他|她|它|该|此(?!外)|这)")
-
-
-def _join_anaphora(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` with each sentence that opens with a pronoun (``_ANAPHOR``) joined
-    to the sentence before it on the same line."""
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        if (out and _ANAPHOR.match(text[s:e].lstrip()) and "\n" not in text[out[-1][1]:s]
-                and "\n" not in text[out[-1][0]:out[-1][1]].strip() and e - out[-1][0] <= MAX_SENTENCE_CHARS):
-            out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
-    return out
-
-
-# A sentence opening with a personal pronoun (他, 她; not 他们) that ``_join_anaphora``
-# left alone (it starts a line) names its subject in an earlier line: "她建议，政策支持可以
-# 从“给优惠”向“给场景”转变" follows "杨英认为，…". The last person named before it in
-# the passage, within ``PRONOUN_REACH`` characters, is shown after the pronoun
-# (她（杨英）建议), so the sentence answers who said it.
-_PERSONAL_PRONOUN = re.compile(r"^[他她](?!们)")
-PRONOUN_REACH = 200
-
-
-def _name_pronoun(shown: str, before: str) -> str:
-    """``shown`` with the pronoun it opens with glossed by the last person named in ``before``."""
-    if not _PERSONAL_PRONOUN.match(shown):
-        return shown
-    named = people(before[-PRONOUN_REACH:])
-    return f"{shown[0]}（{named[-1]}）{shown[1:]}" if named else shown
-
-
-def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
-    """Every sentence of every hit, numbered by the hit's rank (a card of short
-    lines counts as one, its lines joined by spaces for the prompt; a sentence
-    opening with a pronoun counts with the one before it, ``_join_anaphora``, or,
-    starting a line, shows whom 他/她 names, ``_name_pronoun``)."""
-    out: list[Sentence] = []
-    for n, hit in enumerate(hits, 1):
-        text = hit.chunk.text
-        spans = split_sentences(text, 0, len(text), MAX_SENTENCE_CHARS)
-        for s, e in _join_anaphora(text, _join_cards(text, spans)):
-            body = text[s:e].strip()
-            shown = " ".join(kept for kept in (strip_instructions(line.strip()) for line in body.splitlines()) if kept)
-            shown = _name_pronoun(shown, text[:s])
-            if len(shown) >= MIN_SENTENCE_CHARS:
-                lead = len(text[s:e]) - len(text[s:e].lstrip())
-                out.append(Sentence(n, s + lead, s + lead + len(body), body, normalize(shown).lower(),
-                                    shown if shown != body else ""))
-    return out
-
-
 _UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
 
 
@@ -310,23 +179,6 @@ def repeats_question(norm: str, asked: set[str]) -> bool:
     ``asked``, the units of the question's phrasings: it can hold no answer."""
     units = _UNIT.findall(norm)
     return bool(units) and all(u in asked for u in units)
-
-
-# jieba's part-of-speech tags of people's names (nr, nrt, nrfg), and the shortest name.
-_PERSON_TAG = "nr"
-MIN_PERSON_CHARS = 2
-
-
-@lru_cache(maxsize=4096)
-def people(text: str) -> tuple[str, ...]:
-    """The people's names jieba's tagger finds in ``text``, in order."""
-    return tuple(p.word for p in posseg.lcut(text)
-                 if p.flag.startswith(_PERSON_TAG) and len(p.word) >= MIN_PERSON_CHARS)
-
-
-def person_names(norm: str) -> frozenset[str]:
-    """The people's names in ``norm`` (search form)."""
-    return frozenset(people(norm))
 
 
 def _kind_match(kind: QuestionKind, norm: str, asked: Collection[str] = frozenset()) -> bool:
