@@ -168,6 +168,29 @@ def test_an_investment_answered_with_a_capacity_is_refused(real_bot: Assistant) 
     assert answer.refused, answer.raw_text
 
 
+def test_a_pronoun_opening_a_line_is_read_with_the_name_it_stands_for(real_bot: Assistant) -> None:
+    """corpus-extra x025: "她建议，政策支持可以从“给优惠”向“给场景”转变" opens a paragraph after
+    "杨英认为…"; the evidence shows 她（杨英）, and the answer names her."""
+    answer = real_bot.ask("Which CPPCC member suggested that policy support should shift from "
+                          "'granting preferential treatment' to 'providing application scenarios'?")
+    assert not answer.refused, answer.raw_text
+    assert "杨英" in answer.text or "Yang Ying" in answer.text, answer.text
+
+
+def test_a_year_is_no_answer_to_a_month_question(real_bot: Assistant) -> None:
+    """corpus-extra x039 (near-miss): the corpus says the zone was set up in 2023, never in
+    which month; "2023年成立" is refused by ``dates.lacks_date_part``."""
+    answer = real_bot.ask("中国-东盟产业合作区是2023年几月成立的？")
+    assert answer.refused, answer.raw_text
+
+
+def test_a_share_is_no_answer_to_how_many(real_bot: Assistant) -> None:
+    """corpus-extra x057 (near-miss): the white paper gives China's 64% share of AI patent
+    applications, not how many patents were granted to Chinese applicants."""
+    answer = real_bot.ask("How many AI patents were granted to Chinese applicants between 2013 and Q3 2023?")
+    assert answer.refused, answer.raw_text
+
+
 def test_two_figures_from_two_documents_are_compared_by_code(real_bot: Assistant) -> None:
     """Gold c281: each side's figure is asked on its own, code compares them (``versus``);
     the answer names the winner and cites both figures' documents."""
