@@ -5,7 +5,8 @@ model read:
 
 - every number of the answer that the question did not already give must
   occur in the evidence, with the unit character that follows it (``6月`` is
-  not supported by ``6日``); Latin names in a Chinese answer and quoted titles
+  not supported by ``6日``), a count in Chinese numerals too (``两大部分`` is
+  not supported by ``四大部分``); Latin names in a Chinese answer and quoted titles
   likewise (``cite.facts``);
 - a Chinese answer's new wording (content words not in the question) must
   mostly occur in the evidence, so an invented organisation name fails;
@@ -24,7 +25,10 @@ model read:
 - a figure the answer calls money (元, yuan) must not be one the evidence counts
   with another measure word (1780万只控制器: ``near_miss``);
 - a post the question asks about (团长) must not be one the evidence writes
-  only as a deputy's (副团长: ``near_miss``);
+  only as a deputy's (副团长), and must be on the line naming the answer
+  (首任院长 is not on a line about 陈刚: ``near_miss``);
+- a percentage does not answer a how-many question that asks for no share
+  (``near_miss``);
 - the evidence lines holding the answer must be about the question: enough of
   its Chinese key terms and all its Latin names or codes, and, for an English
   question, every Chinese name it glosses in brackets (``support``);
