@@ -499,6 +499,10 @@ def test_figures_are_written_as_the_evidence_writes_them() -> None:
     assert complete_figures("21[2]", "How many editions of the expo (东博会)?", ev) == "21 editions[2]"
     assert complete_figures("It hosted 21 [2]", "How many editions?", ev) == "It hosted 21 [2]"  # not bare
     assert complete_figures("21", "How many editions?", ev + "\n[3] Of the 21 of them, …") == "21"  # disagree
+    # a noun of two words, up to the first word that is not part of it
+    ev = "[2] As of September, ASEAN had 489 data centres in operation; 16 companies signed up."
+    assert complete_figures("489[2]", "How many data centres did ASEAN have?", ev) == "489 data centres[2]"
+    assert complete_figures("16", "How many companies signed?", ev) == "16 companies"
 
 
 def test_an_english_question_naming_chinese_terms_is_answered_in_english(tmp_path: Path) -> None:

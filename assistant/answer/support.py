@@ -226,17 +226,28 @@ def _one(values: list[str]) -> str:
     return values[0] if values and all(v == values[0] for v in values) else ""
 
 
-# An English word that says what a figure counts ("21 editions"), not a function word.
-_COUNTED_WORD = re.compile(r"\s+([a-z][a-z\-]{2,})")
+# The English words after a figure that say what it counts ("21 editions", "489 data
+# centres"): a first word, and a plural noun after it when the first is not one.
+_COUNTED_WORDS = re.compile(r"\s+([a-z][a-z\-]{2,})(?:\s+([a-z][a-z\-]{2,}s)\b)?")
+
+
+def _counted_at(source: str, end: int) -> str:
+    """What the figure ending at ``end`` of ``source`` counts: "editions" of "21 editions
+    of the Expo", "data centres" of "489 data centres in operation", "companies" of
+    "16 companies signed"; "" for a function word or no English word."""
+    m = _COUNTED_WORDS.match(source, end)
+    if m is None or m.group(1) in ENGLISH_FILLER:
+        return ""
+    head, plural = m.group(1), m.group(2)
+    return f"{head} {plural}" if plural and not head.endswith("s") and plural not in ENGLISH_FILLER else head
 
 
 def _counted(seen: list[re.Match[str]], source: str) -> str:
-    """The English word the evidence counts with a figure wherever it writes it
-    (``seen``), to follow a bare figure of an English answer: " editions" after 21
-    of "hosted 21 editions"; "" when the occurrences disagree or the evidence is
-    Chinese (its counters 届, 个 are no English)."""
-    words = [_COUNTED_WORD.match(source, o.end()) for o in seen]
-    word = _one([w.group(1) if w and w.group(1) not in ENGLISH_FILLER else "" for w in words])
+    """The English words the evidence counts with a figure wherever it writes it
+    (``seen``, ``_counted_at``), to follow a bare figure of an English answer:
+    " editions" after 21 of "hosted 21 editions"; "" when the occurrences disagree
+    or the evidence is Chinese (its counters 届, 个 are no English)."""
+    word = _one([_counted_at(source, o.end()) for o in seen])
     return f" {word}" if word else ""
 
 
