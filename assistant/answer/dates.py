@@ -25,11 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .forms import FIGURE, YEAR, compare_form, has_number, new_figures, source_form
-
-# Where a sentence ends in ``source_form`` text (full-width marks are normalised).
-_SENTENCE_END = re.compile(r"[。!?;！？；\n]")
-
+from .forms import FIGURE, SENTENCE_END, YEAR, compare_form, has_number, new_figures, source_form
 
 # A clause dating an event the asked measure follows (1991年皮纳图博火山大爆发后，): its
 # year dates the event, not the measure, so the measure's line need not repeat it.
@@ -133,8 +129,8 @@ _LIFE_SPAN = re.compile(rf"[(（](?:[^\u3400-\u9fff()（）\d]{{0,40}}|生卒年
 
 def _sentence_at(text: str, at: int) -> tuple[int, str]:
     """The start and the text of the sentence of ``text`` holding position ``at``."""
-    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
-    end = _SENTENCE_END.search(text, at)
+    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, at)), default=0)
+    end = SENTENCE_END.search(text, at)
     return start, text[start: end.start() if end else len(text)]
 
 

@@ -72,12 +72,20 @@ def figure_places(figure: str, text: str) -> list[re.Match[str]]:
     return list(re.finditer(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", text))
 
 
+# Where a sentence ends in ``compare_form`` text (full-width marks are normalised).
+SENTENCE_END = re.compile(r"[。!?;！？；\n]")
+
+
+def figures_beyond(body: str, asked: str) -> list[re.Match[str]]:
+    """The figures of ``body`` that ``asked`` does not give (both in ``compare_form``)."""
+    return [m for m in FIGURE.finditer(body) if not has_number(m.group(), asked)]
+
+
 def new_figures(answer: str, question: str, source: str) -> list[tuple[str, list[re.Match[str]]]]:
     """Each figure ``answer`` gives that ``question`` does not, with where ``source``
     (``source_form``) writes it (``figure_places``; empty when it does not)."""
-    asked = compare_form(question)
-    return [(m.group(), figure_places(m.group(), source)) for m in FIGURE.finditer(compare_form(answer))
-            if not has_number(m.group(), asked)]
+    return [(m.group(), figure_places(m.group(), source))
+            for m in figures_beyond(compare_form(answer), compare_form(question))]
 
 
 def has_number(token: str, text: str) -> bool:

@@ -63,12 +63,13 @@ from ..ingest.normalize import has_cjk
 from ..search.lexical import word_tokens
 from ..search.terms import key_terms
 from .forms import (
-    FIGURE,
     MEASURE_WORDS,
     NUMBER_UNIT,
+    SENTENCE_END,
     asks_amount,
     compare_form,
     figure_places,
+    figures_beyond,
     has_number,
     in_source,
     new_figures,
@@ -85,8 +86,6 @@ from .language import (
 )
 from .support import evidence_lines, supporting_passages
 
-# Where a sentence ends in ``compare_form`` text (full-width marks are normalised).
-_SENTENCE_END = re.compile(r"[。!?;！？；\n]")
 # The item separator of a Chinese list.
 _ENUMERATION_COMMA = "、"
 # An item ends at the asked term, or one administrative suffix after it (南宁 in
@@ -149,7 +148,7 @@ def group_figure(answer: str, question: str, evidence: str) -> list[str]:
         return []
     asked = compare_form(question)
     figures = [f for f in NUMBER_UNIT.findall(compare_form(answer)) if not has_number(f, asked)]
-    sentences = [s for line in evidence_lines(evidence).values() for s in _SENTENCE_END.split(line) if s]
+    sentences = [s for line in evidence_lines(evidence).values() for s in SENTENCE_END.split(line) if s]
     holding = [s for s in sentences if any(in_source(f, s) for f in figures)]
     if not holding:
         return []
@@ -210,11 +209,11 @@ def missing_post(answer: str, question: str, evidence: str) -> str | None:
     answer names it: asked who the college's first dean is, the model names the
     official of another line (陈刚), which says nothing of a dean."""
     post = asked_post(question)
-    held = supporting_passages(answer, question, evidence) if post else []
-    if post is None or not held:
+    if post is None:
         return None
+    held = supporting_passages(answer, question, evidence)
     lines = evidence_lines(evidence)
-    return None if any(supported(post, lines[n]) for n in held if n in lines) else post
+    return post if held and not any(supported(post, lines[n]) for n in held if n in lines) else None
 
 
 _MONEY = "|".join(re.escape(c) for c in CURRENCY_NAMES)
@@ -313,7 +312,7 @@ def other_measure(answer: str, question: str, evidence: str) -> list[str]:
     body = compare_form(answer)
     if any(k.gives.match(body, m.end()) for m in _CHINESE_FIGURE.finditer(body) for k in kinds):
         return []  # 四十二米: the asked kind, in Chinese numerals
-    figures = [m for m in FIGURE.finditer(body) if not has_number(m.group(), asked)]
+    figures = figures_beyond(body, asked)
     other = [m.group() for m in figures
              if not any(k.gives.match(body, m.end()) for k in kinds)
              and (_MEASURED.match(body, m.end()) or _LATIN_UNIT.match(body, m.end()))]
@@ -336,7 +335,7 @@ def share_for_count(answer: str, question: str) -> list[str]:
     if not asks_amount(asked) or _ASKS_SHARE.search(asked):
         return []
     body = compare_form(answer)
-    figures = [m for m in FIGURE.finditer(body) if not has_number(m.group(), asked)]
+    figures = figures_beyond(body, asked)
     shares = [m.group() for m in figures if _PERCENT_AFTER.match(body, m.end())]
     return shares if figures and len(shares) == len(figures) else []
 
