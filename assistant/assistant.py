@@ -76,7 +76,9 @@ class Assistant:
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._answerer: Answerer | None = None
-        self.queries = QueryPreparer(lambda: self.generator, settings.prompts_dir)
+        self._translator: Generator | None = None
+        self.queries = QueryPreparer(lambda: self.generator, settings.prompts_dir,
+                                     translator=lambda: self.translator)
         self._cjk_share = 0.0
 
     @classmethod
@@ -101,6 +103,18 @@ class Assistant:
         return self._generator
 
     @property
+    def translator(self) -> Generator:
+        """The generator that translates English questions for search: the answering
+        generator unless ``Settings.translator`` names another local model (loaded on
+        first use; a remote ``llm_url`` serves every call)."""
+        own = self.settings.translator
+        if not own or own == self.settings.generator or self.settings.llm_url:
+            return self.generator
+        if self._translator is None:
+            self._translator = load_generator(self.settings.replace(generator=own))
+        return self._translator
+
+    @property
     def generator_loaded(self) -> bool:
         """Whether the generator is in memory (``warm_up`` or a first answer loaded it)."""
         return self._generator is not None
@@ -117,7 +131,8 @@ class Assistant:
         return self._answerer
 
     def warm_up(self) -> float:
-        """Load both models and evaluate every answer system prompt once; returns seconds.
+        """Load the models and evaluate every answer system prompt (and the translation
+        prompt, when English questions are translated) once; returns seconds.
 
         The first llama.cpp call pages the weights in; each fixed system prompt's
         KV state is then kept by the generator, so the first user's question only
@@ -128,6 +143,8 @@ class Assistant:
         for lang in ("en", "zh"):
             prompts = self.prompts(lang)
             self.generator.continuation_logprob(prompts.messages("你好", "[1] 你好。"), prompts.refusal)
+        if self.settings.translate_queries:
+            self.queries.warm_up()
         return time.perf_counter() - t0
 
     def prompts(self, lang: AnswerLanguage) -> Prompts:
@@ -176,13 +193,16 @@ class Assistant:
 
     def variant(self, **overrides: Any) -> Assistant:
         """An assistant with some settings changed that shares this one's embedder,
-        current index and, when the generator id is unchanged, its loaded generator
-        (the chat UI's fast profile costs one more model, not a second index)."""
+        current index and every loaded model whose id it keeps (the chat UI's fast
+        profile costs at most one more model, not a second index)."""
         settings = self.settings.replace(**overrides)
-        same = settings.generator == self.settings.generator
+        loaded = {self.settings.generator: self._generator}
+        if self._translator is not None:
+            loaded[self.settings.translator] = self._translator
         # ``self.embedder`` (not ``_embedder``): a variant made before the first
         # search must not load a second copy of the embedding model.
-        other = Assistant(settings, embedder=self.embedder, generator=self._generator if same else None)
+        other = Assistant(settings, embedder=self.embedder, generator=loaded.get(settings.generator))
+        other._translator = loaded.get(settings.translator) if settings.translator else None
         if self._index is not None:
             other.use_index(self._index)
         return other

