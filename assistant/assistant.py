@@ -76,9 +76,7 @@ class Assistant:
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._answerer: Answerer | None = None
-        self._translator: Generator | None = None
-        self.queries = QueryPreparer(lambda: self.generator, settings.prompts_dir,
-                                     translator=lambda: self.translator)
+        self.queries = QueryPreparer(lambda: self.generator, settings.prompts_dir)
         self._cjk_share = 0.0
 
     @classmethod
@@ -101,18 +99,6 @@ class Assistant:
         if self._generator is None:
             self._generator = load_generator(self.settings)
         return self._generator
-
-    @property
-    def translator(self) -> Generator:
-        """The generator that translates English questions for search: the answering
-        generator unless ``Settings.translator`` names another local model (loaded on
-        first use; a remote ``llm_url`` serves every call)."""
-        own = self.settings.translator
-        if not own or own == self.settings.generator or self.settings.llm_url:
-            return self.generator
-        if self._translator is None:
-            self._translator = load_generator(self.settings.replace(generator=own))
-        return self._translator
 
     @property
     def generator_loaded(self) -> bool:
@@ -193,16 +179,13 @@ class Assistant:
 
     def variant(self, **overrides: Any) -> Assistant:
         """An assistant with some settings changed that shares this one's embedder,
-        current index and every loaded model whose id it keeps (the chat UI's fast
-        profile costs at most one more model, not a second index)."""
+        current index and, when the generator id is unchanged, its loaded generator
+        (the chat UI's fast profile costs one more model, not a second index)."""
         settings = self.settings.replace(**overrides)
-        loaded = {self.settings.generator: self._generator}
-        if self._translator is not None:
-            loaded[self.settings.translator] = self._translator
+        same = settings.generator == self.settings.generator
         # ``self.embedder`` (not ``_embedder``): a variant made before the first
         # search must not load a second copy of the embedding model.
-        other = Assistant(settings, embedder=self.embedder, generator=loaded.get(settings.generator))
-        other._translator = loaded.get(settings.translator) if settings.translator else None
+        other = Assistant(settings, embedder=self.embedder, generator=self._generator if same else None)
         if self._index is not None:
             other.use_index(self._index)
         return other

@@ -75,10 +75,6 @@ class Settings:
 
     # Retrieval.
     translate_queries: bool = True  # search English questions also in Chinese (costs ~1.5 s)
-    # Generator id that writes that translation ("" = the answering generator). The
-    # translation is decoded token by token, so a smaller model is the latency lever
-    # for English questions (eval/RESULTS.md, 2026-11-30 late session).
-    translator: str = ""
     top_k: int = 6  # passages retrieved; their best sentences become the evidence
     candidates: int = 30
     # Fusion tuned on the tune half of both gold sets (eval/RESULTS.md, "Retrieval

@@ -352,25 +352,6 @@ def test_warm_up_runs_each_answer_prompt_once(tmp_path: Path) -> None:
     assert not bot.queries._translations  # the warm-up cached no translation
 
 
-def test_translator_is_its_own_model_only_when_named(tmp_path: Path) -> None:
-    """``Settings.translator`` names the model that translates English questions; the
-    answering generator serves when it is empty or the same, and a variant keeps
-    every loaded model whose id it keeps."""
-    gen = EchoGenerator()
-    same = Assistant(Settings(index_root=tmp_path / "i", progress=False, translator="qwen2.5-coder-1.5b"),
-                     embedder=HashEmbedder(), generator=gen)
-    assert same.translator is gen
-    small = EchoGenerator()
-    bot = Assistant(Settings(index_root=tmp_path / "i", progress=False, translator="qwen2.5-coder-0.5b"),
-                    embedder=HashEmbedder(), generator=gen)
-    bot._translator = small  # as if loaded
-    assert bot.translator is small
-    fast = bot.variant(generator="qwen2.5-coder-0.5b")
-    assert fast.generator is small and fast.translator is small
-    other = bot.variant(translator="")
-    assert other.generator is gen and other.translator is gen
-
-
 def test_conversation_survives_deleting_a_cited_file(setup) -> None:
     """Issue: deleting a file broke every later turn that showed its passages."""
     app, _, _, tmp = setup

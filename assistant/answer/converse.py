@@ -218,15 +218,13 @@ class QueryPreparer:
 
     BM25 cannot match an English question to Chinese text at all, and the dense
     model only partly; searching the translation as well recovers most of it. The
-    translation is one short generator call, cached per question, made by
-    ``translator`` (the answering generator unless given: a smaller model decodes
-    the translation faster).
+    translation is one short generator call, cached per question. (The 0.5B model
+    translates faster but worse: English tune questions 47 -> 28 right outcomes,
+    eval/RESULTS.md, 2026-11-30 late session.)
     """
 
-    def __init__(self, generator: Callable[[], Generator], prompts_dir: Path,
-                 translator: Callable[[], Generator] | None = None) -> None:
+    def __init__(self, generator: Callable[[], Generator], prompts_dir: Path) -> None:
         self._generator = generator  # called on first use: the model loads lazily
-        self._translator = translator or generator
         self.prompts_dir = prompts_dir
         self._translations: dict[str, str] = {}
 
@@ -248,7 +246,7 @@ class QueryPreparer:
     def _translate(self, question: str, max_tokens: int) -> str:
         system = (self.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
         messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
-        return "".join(self._translator().stream_chat(messages, max_tokens)).strip()
+        return "".join(self._generator().stream_chat(messages, max_tokens)).strip()
 
     def warm_up(self) -> None:
         """Load the translator and evaluate its system prompt once (nothing is cached),
