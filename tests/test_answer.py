@@ -27,6 +27,7 @@ from assistant.answer.ground import (
     restated_gaps,
     unsupported_facts,
 )
+from assistant.answer.pipeline import check_answer, cite_checked, present
 from assistant.answer.prompting import answer_language, is_refusal
 from assistant.answer.sentences import passage_sentences
 from assistant.answer.support import (
@@ -618,3 +619,40 @@ def test_a_when_question_needs_the_part_it_asks(question: str, answer: str, lack
 def test_a_length_question_needs_an_amount() -> None:
     assert lacks_amount("白尾雀鲷一般栖息在低潮线下有碎礁或圆石之海底。[1]", "白尾雀鲷一般栖息在多深的水里？")
     assert not lacks_amount("水深0.5至3公尺[1]", "白尾雀鲷一般栖息在多深的水里？")
+
+
+def test_an_answer_no_passage_supports_is_not_grounded() -> None:
+    """An English answer naming no figure or Chinese name that the Chinese passages
+    hold (an invented post) gets no citation, so it becomes a refusal; one whose
+    figure a line holds (9,000 for 9万, checked as the evidence writes it) is cited."""
+    passage = "青联副主席李宇生表示，广西金耕科技将加快推进。发布一周年其系列产品已服务业务用户超过9万家。"
+    hits = [_hit(passage, 0)]
+    ev = f"[1] {passage}"
+    prompts = load_prompts()
+    post = "Besides chairing Guangxi Jingeng Technology, what youth-organisation post does Li Yusheng hold?"
+    invented = check_answer("Li Yusheng holds the post of Youth-Organisation Secretary. [1]", post, ev, prompts)
+    assert invented is not None  # no check sees it ...
+    assert cite_checked(invented, post, ev, hits, {}) is None  # ... but nothing cites it
+    users = "By its first anniversary, how many business users had the products served?"
+    checked = check_answer("The products had served 9,000 business users. [1]", users, ev, prompts)
+    assert checked is not None and "9万" in checked
+    cited = cite_checked(checked, users, ev, hits, {})
+    assert cited is not None and [c.marker for c in cited[1]] == [1]
+    assert present(cited[0], users, ev) == "The products had served more than 90,000 (9万) business users.[1]"
+    chinese = check_answer("李宇生任青联副主席。", "李宇生担任什么青联职务？", ev, prompts)
+    assert chinese is not None and cite_checked(chinese, "李宇生担任什么青联职务？", ev, hits, {}) is not None
+
+
+def test_a_replay_cites_over_the_passages_the_row_recorded() -> None:
+    """``replay.checked_answer`` applies the citation rule too, over the row's
+    recorded passages: the same row is answered or refused by what they hold."""
+    from assistant.evaluation.replay import checked_answer
+
+    question = "Besides chairing Guangxi Jingeng Technology, what youth-organisation post does Li Yusheng hold?"
+    passage = "青联副主席李宇生表示，广西金耕科技将加快推进。"
+    row = {"question": question, "signals": {"p_refuse": 0.1}, "evidence_text": f"[1] {passage}",
+           "raw_answer": "Li Yusheng holds the post of Youth-Organisation Secretary. [1]",
+           "passages": [{"source": "a.txt", "text": passage}]}
+    assert checked_answer(row, load_prompts()) is None
+    row["raw_answer"] = "李宇生任青联副主席。[1]"
+    assert checked_answer(row, load_prompts()) == "李宇生任青联副主席。"

@@ -50,13 +50,36 @@ EXCLUDED_NOTE: dict[AnswerLanguage, str] = {
 def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Prompts]) -> str | None:
     """The model's answer cleaned of source-pointing filler, or None when it must
     become a refusal (the model refused after all, or the answer is not grounded
-    in the ``evidence`` block it read)."""
+    in the ``evidence`` block it read).
+
+    Magnitudes the localisation repairs (9万 written as 9,000) are checked, and
+    returned, as the evidence wrote them, so the citation check finds them too;
+    ``present`` writes them in English again.
+    """
     cleaned = drop_meta(raw)
-    # Magnitudes the localisation repairs (9万 written as 9,000) are checked as the evidence wrote them.
     judged = fix_english_scale(cleaned, evidence, keep_source=True) if question_script(question) == ENGLISH else cleaned
     if is_refusal(cleaned, prompts) or not is_grounded(judged, question, evidence):
         return None
-    return cleaned
+    return judged
+
+
+def cite_checked(checked: str, question: str, evidence: str, hits: Sequence[Hit],
+                 documents: dict[str, Document]) -> tuple[str, tuple[Citation, ...]] | None:
+    """A checked answer with its verified markers and citations (``cite.verify``), or
+    None when no passage supports it.
+
+    When none of the model's markers survives, the passages whose ``evidence``
+    lines hold the answer's facts are cited instead; when there are none either,
+    nothing in the evidence can be shown to hold the answer, so it is not
+    grounded and becomes a refusal. This is mostly an English answer with no
+    figure or Chinese name (a post, a field, a month) that the passages, in
+    Chinese, do not support: on the English tune questions 6 answers, all
+    wrong, and no right one (eval/RESULTS.md, 2026-11-30 late session).
+    """
+    text, citations = verify(checked, hits, documents)
+    if not citations:
+        text, citations = cite_passages(text, supporting_passages(text, question, evidence), hits, documents)
+    return (text, citations) if citations else None
 
 
 def present(answer: str, question: str, evidence: str) -> str:
@@ -162,7 +185,8 @@ class Answerer:
         usage = dict(gen.last_usage)  # of the answer, before any verification call
         raw = "".join(pieces).strip()
         checked = None if refused else check_answer(raw, question, shown, list(self._prompts.values()))
-        if not refused and checked is None:
+        cited = None if checked is None else cite_checked(checked, question, shown, evidence.hits, documents)
+        if not refused and cited is None:
             refused, confidence = True, 0.0
         citations: tuple[Citation, ...] = ()
         notes: tuple[str, ...] = ()
@@ -172,11 +196,8 @@ class Answerer:
                 first = time.perf_counter() - t0
                 yield text
         else:
-            assert checked is not None  # refused otherwise
-            text, citations = verify(checked, evidence.hits, documents)
-            if not citations:  # grounded, so the evidence holds it: name the passages that do
-                text, citations = cite_passages(
-                    text, supporting_passages(text, question, shown), evidence.hits, documents)
+            assert cited is not None  # refused otherwise
+            text, citations = cited
             rivals = rival_figures(text, question, shown,
                                    {n: h.chunk.doc_id for n, h in enumerate(evidence.hits, 1)},
                                    candidates(evidence.hits, untrusted))

@@ -161,6 +161,8 @@ def evaluate_item(bot: Assistant, item: GoldItem, retrieval_only: bool = False) 
                 answer=answer.main_text, notes=list(answer.notes),
                 refused=answer.refused, confidence=answer.confidence,
                 signals=answer.signals, evidence_text=answer.evidence, raw_answer=answer.raw_text,
+                # The passages the markers [n] number, so a replay cites as the answer did.
+                passages=[{"source": h.chunk.source, "text": h.chunk.text} for h in answer.hits],
                 timings=answer.timings,
                 prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
                 citations=[dataclasses.asdict(c) for c in answer.citations],

@@ -12,15 +12,17 @@ model (latency aside). ``eval/calibrate.py`` fits on such replays and
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..answer.answerability import SIGNAL_DEFAULTS, SIGNALS, Calibration, Signals
 from ..answer.cite import MARKER
-from ..answer.pipeline import check_answer, present
+from ..answer.pipeline import check_answer, cite_checked, present
 from ..answer.prompting import ANSWER_LANGUAGES, Prompts, answer_language
 from ..settings import Settings
+from ..types import Chunk, Hit
 from .metrics import answer_correct
 
 Row = Mapping[str, Any]
@@ -57,14 +59,36 @@ def confidence(row: Row, cal: Calibration) -> float:
 
 
 def checked_answer(row: Row, prompts: Sequence[Prompts]) -> str | None:
-    """The answer the checks let through for this row, or None for a refusal."""
+    """The answer the checks let through for this row, or None for a refusal
+    (``check_answer``, then ``cite_checked`` over the row's passages)."""
     if not row.get("signals"):
         return None
-    cleaned = check_answer(str(row.get("raw_answer", "")), str(row["question"]),
-                           str(row.get("evidence_text", "")), prompts)
-    if cleaned is None:
+    question, evidence = str(row["question"]), str(row.get("evidence_text", ""))
+    cleaned = check_answer(str(row.get("raw_answer", "")), question, evidence, prompts)
+    if cleaned is None or cite_checked(cleaned, question, evidence, row_hits(row), {}) is None:
         return None
-    return present(MARKER.sub("", cleaned), str(row["question"]), str(row.get("evidence_text", "")))
+    return present(MARKER.sub("", cleaned), question, evidence)
+
+
+_EVIDENCE_LINE = re.compile(r"^\[(\d+)\]\s*(.*)$", re.M)
+
+
+def row_hits(row: Row) -> list[Hit]:
+    """The passages a row's markers refer to, rebuilt from its recorded ``passages``
+    (rows recorded before 2026-11-30 have only the ``retrieved`` ranking, the same
+    passages for a question without a second hop); a passage numbered past them is
+    its evidence line."""
+    retrieved = list(row.get("passages") or row.get("retrieved") or [])
+    lines = {int(m.group(1)): m.group(2) for m in _EVIDENCE_LINE.finditer(str(row.get("evidence_text", "")))}
+    hits = []
+    for n in range(1, max([len(retrieved), *lines]) + 1):
+        r = retrieved[n - 1] if n <= len(retrieved) else {}
+        text = str(r.get("text", lines.get(n, "")))
+        doc = str(r.get("source", f"passage-{n}"))
+        chunk = Chunk(chunk_id=str(n), doc_id=doc, source=doc, ordinal=n,
+                      text=text, search_text=text, start=0, end=len(text))
+        hits.append(Hit(chunk=chunk, score=float(r.get("score") or 0.0)))
+    return hits
 
 
 def outcome(row: Row, answer: str | None, refuse: bool) -> tuple[bool, bool]:
