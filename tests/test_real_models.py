@@ -191,6 +191,25 @@ def test_a_share_is_no_answer_to_how_many(real_bot: Assistant) -> None:
     assert answer.refused, answer.raw_text
 
 
+def test_an_answer_no_passage_supports_is_refused(real_bot: Assistant) -> None:
+    """corpus-extra x035: asked Li Yusheng's youth-organisation post, the model writes an
+    English post ("Youth-Organisation Secretary") that no passage can be shown to
+    hold: no marker survives and no line holds its facts (``pipeline.cite_checked``)."""
+    answer = real_bot.ask("Besides chairing Guangxi Jingeng Technology, what youth-organisation post "
+                          "does CPPCC member Li Yusheng hold in Nanning?")
+    assert answer.refused, answer.raw_text
+
+
+def test_an_english_magnitude_is_cited_as_the_evidence_writes_it(real_bot: Assistant) -> None:
+    """Gold c112: the model writes 9万 as "9,000"; the answer says 90,000 (9万) and cites
+    the line holding 9万 (it used to go out with no citation)."""
+    answer = real_bot.ask("By its first anniversary, how many business users had Alibaba's Tongyi "
+                          "Qianwen products and solutions served?")
+    assert not answer.refused, answer.raw_text
+    assert "90,000" in answer.text and answer.citations, answer.text
+    assert any("9万" in c.quote for c in answer.citations), [c.quote for c in answer.citations]
+
+
 def test_two_figures_from_two_documents_are_compared_by_code(real_bot: Assistant) -> None:
     """Gold c281: each side's figure is asked on its own, code compares them (``versus``);
     the answer names the winner and cites both figures' documents."""
