@@ -1,5 +1,5 @@
 """Sanity checks for the gold question sets ``eval/gold/corpus.jsonl``,
-``eval/gold/blind1.jsonl``, ``eval/gold/blind2.jsonl`` and ``eval/gold/blind3.jsonl`` (the blind held-out sets)
+``eval/gold/blind1.jsonl`` to ``eval/gold/blind4.jsonl`` (the blind held-out sets)
 and ``eval/gold/corpus-extra.jsonl`` (a tuning set): all checked the same way, but the counts and
 required question are the main set's alone. The tuning sets over the cmrc2018 documents
 (``cmrc-extra.jsonl``, ``cmrc-extra2.jsonl``) are checked against those documents.
@@ -24,6 +24,7 @@ GOLD_PATH = REPO_ROOT / "eval" / "gold" / "corpus.jsonl"
 BLIND_PATH = REPO_ROOT / "eval" / "gold" / "blind1.jsonl"
 BLIND2_PATH = REPO_ROOT / "eval" / "gold" / "blind2.jsonl"
 BLIND3_PATH = REPO_ROOT / "eval" / "gold" / "blind3.jsonl"
+BLIND4_PATH = REPO_ROOT / "eval" / "gold" / "blind4.jsonl"
 CORPUS_EXTRA_PATH = REPO_ROOT / "eval" / "gold" / "corpus-extra.jsonl"
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 
@@ -65,8 +66,9 @@ def _docs_of(row: dict) -> list[str]:
     return row["doc"].split("|")
 
 
-@pytest.fixture(scope="module", params=[GOLD_PATH, BLIND_PATH, BLIND2_PATH, BLIND3_PATH, CORPUS_EXTRA_PATH],
-                ids=["corpus", "blind1", "blind2", "blind3", "corpus-extra"])
+@pytest.fixture(scope="module", params=[GOLD_PATH, BLIND_PATH, BLIND2_PATH, BLIND3_PATH, BLIND4_PATH,
+                                        CORPUS_EXTRA_PATH],
+                ids=["corpus", "blind1", "blind2", "blind3", "blind4", "corpus-extra"])
 def gold(request: pytest.FixtureRequest) -> list[dict]:
     path: Path = request.param
     assert path.is_file(), f"missing {path}"
@@ -167,11 +169,13 @@ def test_minimum_counts(main_gold: list[dict]) -> None:
     assert covered == set(DOC_NAMES), f"uncovered docs: {set(DOC_NAMES) - covered}"
 
 
-@pytest.mark.parametrize("path", [BLIND_PATH, BLIND2_PATH, BLIND3_PATH], ids=["blind1", "blind2", "blind3"])
+@pytest.mark.parametrize("path", [BLIND_PATH, BLIND2_PATH, BLIND3_PATH, BLIND4_PATH],
+                         ids=["blind1", "blind2", "blind3", "blind4"])
 def test_blind_set_has_its_near_misses_and_bridges(path: Path) -> None:
     types = Counter(row["type"] for row in _load_gold(path))
     assert types["unanswerable"] >= 15 and types["multi_doc"] >= 12, types
-    earlier = {row["question"] for p in (GOLD_PATH, BLIND_PATH, BLIND2_PATH, BLIND3_PATH) if p != path
+    earlier = {row["question"] for p in (GOLD_PATH, BLIND_PATH, BLIND2_PATH, BLIND3_PATH, BLIND4_PATH,
+                                         CORPUS_EXTRA_PATH) if p != path
                for row in _load_gold(p)}
     assert not earlier & {row["question"] for row in _load_gold(path)}
 
