@@ -22,8 +22,9 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 # halves prompt speed. But the native build of a CPU with AMX tiles (Sapphire
 # Rapids and later) uses them, and a sandbox that does not grant the AMX state
 # kills the first decode (general protection fault in libggml-cpu, seen
-# 2026-11-30): the AMX instructions are switched off (no-ops elsewhere; the
-# Q4_K weights of our models have no AMX kernel).
+# 2026-11-30): the AMX instructions are switched off. They change nothing on a
+# CPU without AMX; on a machine that does grant AMX they give up llama.cpp's AMX
+# kernels (not measured: no such machine here).
 NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
 CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$NO_AMX' -DCMAKE_CXX_FLAGS='$NO_AMX'}" \
   .venv/bin/pip install --quiet -e ".[st,dev]"
