@@ -504,6 +504,14 @@ def test_figures_are_written_as_the_evidence_writes_them() -> None:
     ev = "[2] As of September, ASEAN had 489 data centres in operation; 16 companies signed up."
     assert complete_figures("489[2]", "How many data centres did ASEAN have?", ev) == "489 data centres[2]"
     assert complete_figures("16", "How many companies signed?", ev) == "16 companies"
+    # A Chinese scale an English answer dropped is the value itself: 2.13 of 2.13万个 is 21,300.
+    ev = "[2] 全区累计建成圆池2.13万个，其他国家均不到10%。"
+    q = "How many round tanks had Guangxi built?"
+    assert complete_figures("2.13 [2]", q, ev) == "2.13万个 [2]"
+    assert present("2.13 [2]", q, ev) == "21,300 (2.13万个) [2]"
+    assert complete_figures("2.13 million", q, ev) == "2.13 million"  # a scale of its own
+    assert complete_figures("10%", "What share do other countries hold?", ev) == "less than 10%"
+    assert complete_figures("10%", "其他国家占比多少？", ev) == "不到10%"
 
 
 def test_an_english_question_naming_chinese_terms_is_answered_in_english(tmp_path: Path) -> None:
@@ -641,6 +649,19 @@ def test_an_answer_no_passage_supports_is_not_grounded() -> None:
     assert present(cited[0], users, ev) == "The products had served more than 90,000 (9万) business users.[1]"
     chinese = check_answer("李宇生任青联副主席。", "李宇生担任什么青联职务？", ev, prompts)
     assert chinese is not None and cite_checked(chinese, "李宇生担任什么青联职务？", ev, hits, {}) is not None
+
+
+def test_a_bare_figure_is_judged_as_the_evidence_writes_it() -> None:
+    """A bare figure is checked with the unit the evidence gives it (what the user
+    sees): 1780 of 1780万只控制器 counts controllers, so it answers no question
+    about output value, in Chinese or in English; the figure with its unit is
+    judged the same."""
+    ev = "[1] 截至2024年5月，柳州汽车建成电子电控1780万只控制器的产业规模。"
+    prompts = load_prompts()
+    for question in ("柳州电子电控产业的产值是多少？", "How much revenue did Liuzhou's electronic-control industry earn?"):
+        assert check_answer("1780 [1]", question, ev, prompts) is None
+    assert check_answer("1780万只[1]", "柳州电子电控产业的产值是多少？", ev, prompts) is None
+    assert check_answer("1780 [1]", "柳州有多少只电子电控控制器？", ev, prompts) == "1780 [1]"
 
 
 def test_a_replay_cites_over_the_passages_the_row_recorded() -> None:

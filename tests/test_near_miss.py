@@ -13,6 +13,7 @@ from assistant.answer.ground import is_grounded
 from assistant.answer.near_miss import (
     asked_post,
     average_for_total,
+    date_for_count,
     deputy_posts,
     group_figure,
     missing_post,
@@ -244,6 +245,8 @@ PATENTS = "[1] 2013年至2023年全球人工智能专利授权累计超过51万�
     ("By about how much did efficiency improve?", "64% [1]", []),
     ("全球人工智能专利授权累计超过多少件？", "51万件[1]", []),
     ("全球人工智能专利授权累计超过多少件？", "51万，占64%[1]", []),
+    # share words are whole words: "enterprises" holds "rise", and asks for no change
+    ("How many patents did AI enterprises obtain?", "64% [1]", ["64"]),
 ])
 def test_a_share_is_no_count(question: str, answer: str, flagged: list[str]) -> None:
     assert share_for_count(answer, question) == flagged
@@ -276,3 +279,21 @@ def test_the_post_asked_must_be_on_the_line_naming_the_answer(question: str, ans
     assert missing_post(answer, question, COLLEGE) == flagged
     if flagged:
         assert not is_grounded(answer, question, COLLEGE)
+
+
+VISIT = "[2] 3月1日,陈刚就曾赴北京考察多家人工智能有关企业。"
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    # the figure is the month of 3月1日, in the evidence or in the answer
+    ("How many AI companies did Chen Gang visit in Beijing?", "3 [2]", ["3"]),
+    ("陈刚在北京考察了多少家企业？", "3月[2]", ["3"]),
+    # a duration asked, a count the evidence writes, a date asked
+    ("How many months later did he meet them again?", "3 [2]", []),
+    ("陈刚考察后几个月再次会见？", "3月[2]", []),
+    ("陈刚几月几日赴北京考察？", "3月1日[2]", []),
+])
+def test_a_part_of_a_date_is_no_count(question: str, answer: str, flagged: list[str]) -> None:
+    assert date_for_count(answer, question, VISIT) == flagged
+    if flagged:
+        assert not is_grounded(answer, question, VISIT)

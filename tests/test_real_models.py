@@ -210,6 +210,17 @@ def test_an_english_magnitude_is_cited_as_the_evidence_writes_it(real_bot: Assis
     assert any("9万" in c.quote for c in answer.citations), [c.quote for c in answer.citations]
 
 
+def test_an_english_answer_writes_a_chinese_name_and_date_in_english(real_bot: Assistant) -> None:
+    """Gold c022 and c159: the model copies 雷小华 and 2023年9月 from the Chinese
+    passages; the English reader gets pinyin and an English date, the original
+    in brackets (``gloss``)."""
+    who = real_bot.ask("Who is the deputy director of the Southeast Asia Research Institute of the Guangxi "
+                       "Academy of Social Sciences quoted on Guangxi's AI cooperation with ASEAN?")
+    assert not who.refused and "Lei Xiaohua (雷小华)" in who.text, who.text
+    when = real_bot.ask("When was the China-ASEAN AI Computing Center put into use?")
+    assert not when.refused and "September 2023 (2023年9月)" in when.text, when.text
+
+
 def test_two_figures_from_two_documents_are_compared_by_code(real_bot: Assistant) -> None:
     """Gold c281: each side's figure is asked on its own, code compares them (``versus``);
     the answer names the winner and cites both figures' documents."""

@@ -27,8 +27,8 @@ model read:
 - a post the question asks about (团长) must not be one the evidence writes
   only as a deputy's (副团长), and must be on the line naming the answer
   (首任院长 is not on a line about 陈刚: ``near_miss``);
-- a percentage does not answer a how-many question that asks for no share
-  (``near_miss``);
+- a percentage does not answer a how-many question that asks for no share,
+  nor a part of a date (3 of 3月1日) one that asks for no duration (``near_miss``);
 - the evidence lines holding the answer must be about the question: enough of
   its Chinese key terms and all its Latin names or codes, and, for an English
   question, every Chinese name it glosses in brackets (``support``);
@@ -65,6 +65,7 @@ from .forms import (
 )
 from .near_miss import (
     average_for_total,
+    date_for_count,
     deputy_posts,
     group_figure,
     missing_post,
@@ -249,7 +250,8 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or restated_gaps(answer, question, evidence) or group_figure(answer, question, evidence)
             or unpriced_money(answer, question, evidence)
             or other_measure(answer, question, evidence) or average_for_total(answer, question, evidence)
-            or event_year(answer, question, evidence) or share_for_count(answer, question)):
+            or event_year(answer, question, evidence) or share_for_count(answer, question)
+            or date_for_count(answer, question, evidence)):
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
             or unread_names(answer, question, evidence)

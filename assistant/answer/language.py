@@ -24,6 +24,7 @@ from typing import Final, Literal
 
 from ..ingest.normalize import convert, has_cjk, to_halfwidth
 from .forms import has_number
+from .gloss import english_dates, english_names
 
 QuestionScript = Literal["zh-Hans", "zh-Hant", "en"]
 
@@ -389,11 +390,11 @@ def localize_answer(answer: str, question: str, evidence: str = "") -> str:
     """Put ``answer`` into the script and language of ``question``.
 
     A Chinese question gets its answer in its own script (:func:`to_script`); an
-    English question gets the Chinese magnitudes of its answer in English
-    (:func:`english_magnitudes`), and scales miscomputed from ``evidence``
-    corrected (:func:`fix_english_scale`). Applying it twice changes nothing more.
+    English question gets the Chinese magnitudes, dates and person names of its
+    answer in English (:func:`english_magnitudes`, ``gloss``), and scales
+    miscomputed from ``evidence`` corrected (:func:`fix_english_scale`). Applying it twice changes nothing more.
     """
     script = question_script(question)
     if script == ENGLISH:
-        return english_magnitudes(fix_english_scale(answer, evidence))
+        return english_names(english_dates(english_magnitudes(fix_english_scale(answer, evidence))))
     return to_script(answer, script)

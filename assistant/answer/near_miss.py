@@ -49,7 +49,8 @@ asks for no average.
 **A share is no count.** Asked how many AI patents were granted, the model gives
 "64%", the share of applications. ``share_for_count`` finds an answer to a
 how-many question asking for no share, rate or change whose figures are all
-percentages.
+percentages; ``date_for_count`` one whose figures are all parts of a date
+(3 of 3月1日).
 
 Any finding turns the answer into a refusal (``ground.is_grounded``).
 """
@@ -266,10 +267,12 @@ _AMOUNTS_TO = "[额总计合共累是为达到约有了]{0,4}"
 
 
 def _asks_for(nouns: tuple[str, ...]) -> re.Pattern[str]:
-    """A question asking how much or how many of one of ``nouns``, in one clause."""
+    """A question asking how much or how many of one of ``nouns``, in one clause, or
+    asking for one by name ("What annual output value had …")."""
     alt = "|".join(map(re.escape, nouns))
     return re.compile(rf"(?:{alt}){_AMOUNTS_TO}(?:多少|几)|多少(?:名|位|个)?(?:{alt})"
-                      rf"|how (?:much|many) (?:money(?![a-z])|[^?]*(?<![a-z])(?:{alt}))", re.I)
+                      rf"|how (?:much|many) (?:money(?![a-z])|[^?]*(?<![a-z])(?:{alt}))"
+                      rf"|what (?:(?:annual|total|yearly) )?(?:{alt})(?![a-z])", re.I)
 
 
 _CHINESE_FIGURE = re.compile(r"[〇零一二三四五六七八九十百千两]+")
@@ -321,8 +324,8 @@ def other_measure(answer: str, question: str, evidence: str) -> list[str]:
 
 # A question asking for a share, a rate or a change, which a percentage answers.
 _ASKS_SHARE = re.compile(r"占|比例|比重|百分|份额|率|增长|增幅|增速|下降|降低|提高|提升|上升|减少|"
-                         r"percent|share|proportion|rate|ratio|growth|grow|increase|decrease|rise|fall|drop|improve|"
-                         r"boost|reduc|\bby (?:about |roughly |around )?how much", re.I)
+                         r"\b(?:percent|share|proportion|rate|ratio|growth|grow|grew|increase|decrease|rise|rose|fall|fell|"
+                         r"drop|improve|boost|reduc)|\bby (?:about |roughly |around )?how much", re.I)
 _PERCENT_AFTER = re.compile(r"\s*%")
 
 
@@ -338,6 +341,34 @@ def share_for_count(answer: str, question: str) -> list[str]:
     figures = figures_beyond(body, asked)
     shares = [m.group() for m in figures if _PERCENT_AFTER.match(body, m.end())]
     return shares if figures and len(shares) == len(figures) else []
+
+
+# A question asking how long (几年, 多少天, how many years), which a date part may answer.
+_ASKS_DURATION = re.compile(r"[几多少]+(?:个)?[年月天日周]|多久|多长时间|how long|how many (?:years|months|weeks|days)", re.I)
+# After a figure: a part of a date (2023年, 3月, 1日), the figure's unit in the answer or the evidence.
+_DATE_AFTER = re.compile(r"\s*[年月日号]")
+
+
+def date_for_count(answer: str, question: str, evidence: str) -> list[str]:
+    """The figures of an answer to a how-many question asking for no duration when
+    every one of them is a part of a date, in the answer or wherever the evidence
+    writes it: asked how many companies were visited, the model gives "3" of
+    3月1日. Figures the question gives are not counted."""
+    asked = compare_form(question)
+    if not asks_amount(asked) or _ASKS_DURATION.search(asked):
+        return []
+    body, source = compare_form(answer), source_form(evidence)
+    figures = figures_beyond(body, asked)
+
+    def dated(m: re.Match[str]) -> bool:
+        if _DATE_AFTER.match(body, m.end()):
+            return True
+        places = figure_places(m.group(), source)
+        return bool(places) and not body[m.end():].strip(" .。[]0123456789") and all(
+            _DATE_AFTER.match(source, o.end()) for o in places)
+
+    parts = [m.group() for m in figures if dated(m)]
+    return parts if figures and len(parts) == len(figures) else []
 
 
 # Words that make a figure an average or a rate: 场均18.8分 is no career total.

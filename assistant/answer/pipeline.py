@@ -58,7 +58,7 @@ def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Promp
     """
     cleaned = drop_meta(raw)
     judged = fix_english_scale(cleaned, evidence, keep_source=True) if question_script(question) == ENGLISH else cleaned
-    if is_refusal(cleaned, prompts) or not is_grounded(judged, question, evidence):
+    if is_refusal(cleaned, prompts) or not is_grounded(complete_figures(judged, question, evidence), question, evidence):
         return None
     return judged
 
@@ -201,9 +201,9 @@ class Answerer:
             rivals = rival_figures(text, question, shown,
                                    {n: h.chunk.doc_id for n, h in enumerate(evidence.hits, 1)},
                                    candidates(evidence.hits, untrusted))
-            cited = {c.marker for c in citations}
+            markers = {c.marker for c in citations}
             citations = tuple(_narrow(c, evidence, documents) for c in (*citations, *citations_for(
-                [r.passage for r in rivals if r.passage not in cited], evidence.hits, documents)))
+                [r.passage for r in rivals if r.passage not in markers], evidence.hits, documents)))
             text = present(text, question, shown)
             notes = tuple(rival_notes(rivals, lang))
         if untrusted:

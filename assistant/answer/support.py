@@ -211,12 +211,19 @@ def missing_glosses(answer: str, question: str, evidence: str) -> list[str]:
 
 
 # Words that bound or round a figure (约4万平方米, 超79亿元): dropping one changes the fact.
-QUALIFIERS = ("超过", "大约", "将近", "约", "近", "超", "逾")
+QUALIFIERS = ("超过", "大约", "将近", "不到", "不足", "约", "近", "超", "逾")
 # How an English answer says them; 多/余 after a figure (100多份) is "more than" too.
 ENGLISH_QUALIFIERS = {"超过": "more than", "超": "more than", "逾": "more than", "多": "more than",
-                      "余": "more than", "大约": "about", "约": "about", "将近": "nearly", "近": "nearly"}
-_ENGLISH_BOUND = re.compile(r"(?:more than|over|about|around|approximately|nearly|almost|some|roughly)\s*$", re.I)
+                      "余": "more than", "大约": "about", "约": "about", "将近": "nearly", "近": "nearly",
+                      "不到": "less than", "不足": "less than"}
+_ENGLISH_BOUND = re.compile(r"(?:more than|over|about|around|approximately|nearly|almost|some|roughly|"
+                            r"less than|under|fewer than)\s*$", re.I)
+# A scale an English answer writes after a figure itself (2.13 million, 9万).
+_ENGLISH_SCALE = re.compile(r"\s*(?:thousand|million|billion|trillion|[万亿萬億])", re.I)
 # A unit written after a figure: an approximation mark, a scale, then a measure word or %.
+# Chinese scales an English answer cannot drop: 2.13万 is 21,300 (千 and 百 also begin
+# measure words such as 千瓦时, so they are not taken for a scale).
+MYRIAD_SCALES = ("万", "亿")
 _UNIT = re.compile(rf"([多余]?)([万亿千百]*(?:{'|'.join(MEASURE_WORDS)}|%)?)")
 _BARE_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 
@@ -256,7 +263,9 @@ def complete_figures(answer: str, question: str, evidence: str) -> str:
     evidence writes that figure the same way every time: the unit the model
     dropped (``220`` → ``220个``), a bounding word (``4万平方米`` → ``约4万平方米``)
     and an approximation mark (``100份`` → ``100多份``). An answer to an English
-    question gets the bound in words (``100`` → ``more than 100``), not the unit."""
+    question gets the bound in words (``100`` → ``more than 100``), not the unit,
+    except a scale it dropped (``2.13`` of ``2.13万个`` → ``2.13万个``, which
+    ``localize_answer`` writes as 21,300)."""
     english = question_script(question) == ENGLISH
     source = compare_form(evidence)
     # An English answer that is only a figure ("21") gets what the evidence counts with it.
@@ -279,6 +288,8 @@ def complete_figures(answer: str, question: str, evidence: str) -> str:
         if english:
             word = ENGLISH_QUALIFIERS.get(bound or mark, "")
             out = f"{word} {figure}" if word and not _ENGLISH_BOUND.search(before) else figure
+            if unit[:1] in MYRIAD_SCALES and not _ENGLISH_SCALE.match(after):
+                return out + unit  # 2.13 of 2.13万个: the scale is the value; localisation writes 21,300
             return out + (_counted(seen, source) if bare else "")
         answered = _UNIT.match(after)
         has_unit = bool(answered and (answered.group(1) or answered.group(2))) or re.match(r"[\u3400-\u9fff%]", after)
