@@ -292,6 +292,8 @@ VISIT = "[2] 3月1日,陈刚就曾赴北京考察多家人工智能有关企业�
     ("How many months later did he meet them again?", "3 [2]", []),
     ("陈刚考察后几个月再次会见？", "3月[2]", []),
     ("陈刚几月几日赴北京考察？", "3月1日[2]", []),
+    # an amount in Chinese numerals beside a year
+    ("白沙灯塔的高度是多少？", "白沙灯塔的高度为四十二米，建于1990年。", []),
 ])
 def test_a_part_of_a_date_is_no_count(question: str, answer: str, flagged: list[str]) -> None:
     assert date_for_count(answer, question, VISIT) == flagged

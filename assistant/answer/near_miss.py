@@ -358,6 +358,8 @@ def date_for_count(answer: str, question: str, evidence: str) -> list[str]:
     if not asks_amount(asked) or _ASKS_DURATION.search(asked):
         return []
     body, source = compare_form(answer), source_form(evidence)
+    if any(not _DATE_AFTER.match(body, m.end()) for m in _CHINESE_FIGURE.finditer(body)):
+        return []  # 四十二米, 建于1990年: an amount in Chinese numerals beside the year
     figures = figures_beyond(body, asked)
 
     def dated(m: re.Match[str]) -> bool:
