@@ -29,6 +29,8 @@ model read:
   (首任院长 is not on a line about 陈刚: ``near_miss``);
 - a percentage does not answer a how-many question that asks for no share,
   nor a part of a date (3 of 3月1日) one that asks for no duration (``near_miss``);
+- a figure the evidence gives for the whole world does not answer a question
+  about one country (``scope``);
 - the evidence lines holding the answer must be about the question: enough of
   its Chinese key terms and all its Latin names or codes, and, for an English
   question, every Chinese name it glosses in brackets (``support``);
@@ -74,6 +76,7 @@ from .near_miss import (
     unpriced_money,
 )
 from .romanized import read_in, unread_names
+from .scope import wider_scope
 from .support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
 
 # Share of a Chinese answer's new content words that the evidence must contain.
@@ -251,7 +254,7 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or unpriced_money(answer, question, evidence)
             or other_measure(answer, question, evidence) or average_for_total(answer, question, evidence)
             or event_year(answer, question, evidence) or share_for_count(answer, question)
-            or date_for_count(answer, question, evidence)):
+            or date_for_count(answer, question, evidence) or wider_scope(answer, question, evidence)):
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
             or unread_names(answer, question, evidence)
