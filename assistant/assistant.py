@@ -118,7 +118,7 @@ class Assistant:
 
     def warm_up(self) -> float:
         """Load the models and evaluate every answer system prompt (and the translation
-        prompts, when English questions and answers are translated) once; returns seconds.
+        prompt, when English questions are translated) once; returns seconds.
 
         The first llama.cpp call pages the weights in; each fixed system prompt's
         KV state is then kept by the generator, so the first user's question only
@@ -131,8 +131,6 @@ class Assistant:
             self.generator.continuation_logprob(prompts.messages("你好", "[1] 你好。"), prompts.refusal)
         if self.settings.translate_queries:
             self.queries.warm_up()
-        if self.settings.translate_answers:
-            self.answerer.warm_up()
         return time.perf_counter() - t0
 
     def prompts(self, lang: AnswerLanguage) -> Prompts:

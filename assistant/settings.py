@@ -113,9 +113,6 @@ class Settings:
     decompose: bool = True
     answer_threshold: float | None = None  # None: the calibrated threshold
     max_answer_tokens: int = 120
-    # An English question's answer the model copied in Chinese only (a name, a phrase)
-    # also gets an English rendering by the model, after the checks (~0.5-1 s).
-    translate_answers: bool = True
     temperature: float = 0.0
     language: Language = "auto"
 

@@ -20,7 +20,6 @@ from assistant.answer.evidence import (
     question_kind,
     select_evidence,
 )
-from assistant.answer.gloss import chinese_only, with_english
 from assistant.answer.ground import (
     adds_nothing,
     is_grounded,
@@ -524,44 +523,6 @@ def test_an_english_question_naming_chinese_terms_is_answered_in_english(tmp_pat
     bot.ask(question)
     english = bot.prompts("en").system
     assert any(call[0]["content"] == english for call in gen.calls if len(call) == 2)
-
-
-class _SpanGenerator(EchoGenerator):
-    """Answers every question with a Chinese span and renders Chinese in English."""
-
-    def __init__(self, span: str, english: str) -> None:
-        super().__init__()
-        self.span, self.english = span, english
-
-    def stream_chat(self, messages: Sequence[dict[str, str]], max_tokens: int,
-                    ban_first: tuple[str, ...] = ()) -> Iterator[str]:
-        self.calls.append(list(messages))
-        yield self.english if messages[0]["content"].startswith("Translate the Chinese") else self.span
-
-
-def test_a_chinese_only_answer_to_an_english_question_gets_english(tmp_path: Path) -> None:
-    """The model copies 南A中心 for an English question; after the checks the answer
-    gets the model's English rendering before the original, which stays for the
-    reader to find in the passage. Switched off, no rendering call is made."""
-    question = "Which centre did the first batch of 16 ASEAN companies sign up for?"
-    gen = _SpanGenerator("南A中心[2]", "Nan-A Center")
-    answer = _bot(tmp_path, gen).ask(question)
-    assert not answer.refused and answer.text.startswith("Nan-A Center (南A中心)"), answer.text
-    gen = _SpanGenerator("南A中心[2]", "Nan-A Center")
-    (tmp_path / "off").mkdir()
-    answer = _bot(tmp_path / "off", gen, translate_answers=False).ask(question)
-    assert answer.text.startswith("南A中心"), answer.text
-    assert not any(c[0]["content"].startswith("Translate the Chinese") for c in gen.calls)
-
-
-def test_chinese_only_finds_answers_with_no_english_word() -> None:
-    assert chinese_only("广西师范大学[1]") == "广西师范大学"
-    assert chinese_only("智能机器人、智能网联汽车[1]。") == "智能机器人、智能网联汽车"
-    assert chinese_only("Guangxi Normal University (广西师范大学)[1]") is None
-    assert chinese_only("21,300[1]") is None
-    assert with_english("广西师范大学[1]", "Guangxi Normal University.") == "Guangxi Normal University (广西师范大学)[1]"
-    assert with_english("广西师范大学[1]", "广西师范大学") == "广西师范大学[1]"  # no English came back
-    assert with_english("广西师范大学[1]", "") == "广西师范大学[1]"
 
 
 def test_a_citation_marker_is_not_a_figure() -> None:

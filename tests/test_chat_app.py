@@ -345,11 +345,10 @@ def test_warm_up_runs_each_answer_prompt_once(tmp_path: Path) -> None:
     bot = Assistant(Settings(index_root=tmp_path / "i", progress=False), embedder=HashEmbedder(), generator=gen)
     assert bot.warm_up() >= 0
     # One scoring step per answer language (the prefixes real questions share), then
-    # the translation prompts English questions and their answers share.
-    translate, gloss = ((bot.settings.prompts_dir / name).read_text(encoding="utf-8").strip()
-                        for name in ("translate_en.txt", "gloss_en.txt"))
+    # the translation prompt English questions share.
+    translate = (bot.settings.prompts_dir / "translate_en.txt").read_text(encoding="utf-8").strip()
     assert [c[0]["content"] for c in gen.calls] == [bot.prompts("en").system, bot.prompts("zh").system,
-                                                     translate, gloss]
+                                                     translate]
     assert not bot.queries._translations  # the warm-up cached no translation
 
 

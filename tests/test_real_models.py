@@ -221,16 +221,6 @@ def test_an_english_answer_writes_a_chinese_name_and_date_in_english(real_bot: A
     assert not when.refused and "September 2023 (2023年9月)" in when.text, when.text
 
 
-def test_a_chinese_span_answer_to_an_english_question_gets_english(real_bot: Assistant) -> None:
-    """Gold c352: the model copies 邕江 from the passage; the answer gives the model's
-    English rendering first and keeps 邕江 for the reader to find (``gloss``)."""
-    answer = real_bot.ask("In the Gui Zai Xie Shang programme, along which river (with the inland waterways "
-                          "as an axis) does the Nanning CPPCC propose developing the low-altitude economy, "
-                          "low-altitude logistics and tourism?")
-    assert not answer.refused, answer.raw_text
-    assert re.match(r"[A-Z][A-Za-z \-]{2,} \(邕江\)", answer.text), answer.text
-
-
 def test_two_figures_from_two_documents_are_compared_by_code(real_bot: Assistant) -> None:
     """Gold c281: each side's figure is asked on its own, code compares them (``versus``);
     the answer names the winner and cites both figures' documents."""

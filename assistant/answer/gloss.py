@@ -16,11 +16,6 @@ so the reader can find it in the cited passage:
 
 A date or name already in brackets is not written again, so applying either
 function twice changes nothing more.
-
-Any other answer that is Chinese only (广西师范大学, 智能机器人、智能网联汽车) is put
-into English by the model (``prompts/gloss_en.txt``, ``Settings.translate_answers``)
-after every check has passed: ``chinese_only`` finds it, ``with_english`` writes
-the rendering before the original.
 """
 
 from __future__ import annotations
@@ -102,31 +97,3 @@ def english_names(text: str) -> str:
     english = " and ".join(romanize_name(n) for n in names) if len(names) <= 2 else (
         ", ".join(romanize_name(n) for n in names[:-1]) + f" and {romanize_name(names[-1])}")
     return f"{english} ({m.group(1)}){m.group(2)}"
-
-
-# Latin letters that make an answer English already (a word of three or more).
-_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_MARKERS_AT_END = re.compile(r"((?:\s*\[\d+\])*)\s*[。.]?\s*$")
-
-
-def chinese_only(text: str) -> str | None:
-    """The Chinese of an answer with no English word in it (citation markers and a
-    final full stop left out), or None: ``广西师范大学[1]`` → ``广西师范大学``; an answer
-    written in English, or holding figures only, gives None."""
-    body = text[: _MARKERS_AT_END.search(text).start()].strip()  # type: ignore[union-attr]
-    if not _CJK.search(body) or _LATIN_WORD.search(body):
-        return None
-    return body
-
-
-def with_english(text: str, english: str) -> str:
-    """``text`` (a ``chinese_only`` answer) with ``english`` before its Chinese:
-    ``广西师范大学[1]`` → ``Guangxi Normal University (广西师范大学)[1]``. A rendering that
-    is empty, holds Chinese or holds no English word leaves ``text`` as it is."""
-    body = chinese_only(text)
-    english = english.strip().strip("。.").strip()
-    if body is None or not english or _CJK.search(english) or not _LATIN_WORD.search(english):
-        return text
-    markers = _MARKERS_AT_END.search(text).group(1).strip()  # type: ignore[union-attr]
-    return f"{english} ({body}){markers}"

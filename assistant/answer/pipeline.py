@@ -34,16 +34,11 @@ from .bridge import Search, second_hop
 from .cite import MARKER_OPEN, citations_for, cite_passages, verify
 from .conflict import candidates, rival_figures, rival_notes
 from .evidence import Evidence, dense_similarity, select_evidence, source_span
-from .gloss import chinese_only, with_english
 from .ground import drop_meta, is_grounded
 from .guard import has_instruction
 from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
 from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal
 from .support import complete_figures, supporting_passages
-
-# Tokens the English rendering of a Chinese-only answer may take (a name or a short list).
-GLOSS_TOKENS = 40
-GLOSS_PROMPT = "gloss_en.txt"
 
 # Said when a retrieved document was left out of the evidence for instructing the model.
 EXCLUDED_NOTE: dict[AnswerLanguage, str] = {
@@ -113,7 +108,6 @@ class Answerer:
         self._embedder = embedder
         self.calibration = calibration
         self._prompts = {lang: Prompts.load(prompts_dir, lang, model) for lang in ANSWER_LANGUAGES}
-        self._gloss_system = (prompts_dir / GLOSS_PROMPT).read_text(encoding="utf-8").strip()
         self._instructed: dict[str, bool] = {}  # doc id (from the file's bytes) -> has_instruction
 
     def untrusted(self, hits: Sequence[Hit], documents: dict[str, Document]) -> frozenset[int]:
@@ -130,15 +124,6 @@ class Answerer:
             if self._instructed[doc_id]:
                 out.add(n)
         return frozenset(out)
-
-    def in_english(self, chinese: str, max_tokens: int = GLOSS_TOKENS) -> str:
-        """The model's English rendering of a Chinese answer (``prompts/gloss_en.txt``)."""
-        messages = [{"role": "system", "content": self._gloss_system}, {"role": "user", "content": chinese}]
-        return "".join(self.generator.stream_chat(messages, max_tokens)).strip()
-
-    def warm_up(self) -> None:
-        """Evaluate the rendering prompt once, so its KV state is kept for the first answer."""
-        self.in_english("你好", 1)
 
     def prompts(self, lang: AnswerLanguage) -> Prompts:
         """The prompt files of answer language ``lang``."""
@@ -220,9 +205,6 @@ class Answerer:
             citations = tuple(_narrow(c, evidence, documents) for c in (*citations, *citations_for(
                 [r.passage for r in rivals if r.passage not in markers], evidence.hits, documents)))
             text = present(text, question, shown)
-            chinese = chinese_only(text) if lang == "en" and settings.translate_answers else None
-            if chinese is not None:
-                text = with_english(text, self.in_english(chinese))
             notes = tuple(rival_notes(rivals, lang))
         if untrusted:
             names = dict.fromkeys(Path(evidence.hits[n - 1].chunk.source).name for n in sorted(untrusted))
