@@ -12,7 +12,10 @@ so the reader can find it in the cited passage:
 - a whole answer that is a person's name (jieba tags it as one: 雷小华, 齐向东),
   or a few joined by 、 or 和: ``Lei Xiaohua (雷小华)``, surname first, in
   toneless pinyin. Other names (广西移动, 桂林电子科技大学) have an English form
-  pinyin does not give, so they stay Chinese.
+  pinyin does not give, so they stay Chinese: asking the model for it was
+  measured and dropped, as half of its renderings were wrong (柳州 as Luoyang,
+  元 as cents, 京津冀 as Beijing-Tianjin-Shanghai; eval/RESULTS.md, 2026-11-30,
+  third session).
 
 A date or name already in brackets is not written again, so applying either
 function twice changes nothing more.
