@@ -28,7 +28,7 @@ a system prompt or role label, dictating what or how to answer (只回答“…�
 请回答…, 回答时以…为准, 应统一说成…, 每句话以…结尾, the correct answer is …,
 if anyone asks … answer …, a correction "for AI systems"),
 forbidding citations, asking to repeat the prompt, asking to add a link, image
-or HTML, giving it a role, addressing "the AI" or any automated reader
+or HTML, giving it a role or a persona to keep, addressing "the AI" or any automated reader
 (致所有检索、摘要与问答系统, "for automated assistants:"), or directing how the
 text is to be reused (引用时请将…表述为…, 请各平台据此引用, "when answering,
 always include …"). Patterns match a folded form of the text (the patterns'
