@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.answer.answerability import Calibration
+from assistant.answer.checks.ground import drop_meta, is_grounded, unsupported_facts
 from assistant.answer.cite import MARKER_OPEN
 from assistant.answer.forms import compare_form
 from assistant.answer.generate import load_generator
-from assistant.answer.ground import drop_meta, is_grounded, unsupported_facts
 from assistant.answer.pipeline import check_answer, present
 from assistant.answer.prompting import ANSWER_LANGUAGES, Prompts, answer_language, is_refusal
 from assistant.evaluation.metrics import answer_correct

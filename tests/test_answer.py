@@ -12,20 +12,20 @@ from fakes import EchoGenerator, HashEmbedder
 
 from assistant import Assistant, Settings
 from assistant.answer.answerability import SIGNALS, Calibration, Signals
-from assistant.answer.cite import MARKER_OPEN
-from assistant.answer.dates import lacks_date_part, year_mismatch
-from assistant.answer.evidence import (
-    QuestionKind,
-    dense_similarity,
-    question_kind,
-    select_evidence,
-)
-from assistant.answer.ground import (
+from assistant.answer.checks.dates import lacks_date_part, year_mismatch
+from assistant.answer.checks.ground import (
     adds_nothing,
     is_grounded,
     lacks_amount,
     restated_gaps,
     unsupported_facts,
+)
+from assistant.answer.cite import MARKER_OPEN
+from assistant.answer.evidence import (
+    QuestionKind,
+    dense_similarity,
+    question_kind,
+    select_evidence,
 )
 from assistant.answer.pipeline import check_answer, cite_checked, present
 from assistant.answer.prompting import answer_language, is_refusal

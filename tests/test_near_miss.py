@@ -1,16 +1,15 @@
 """The near-miss checks: a group's amount given for one member, a deputy's post for the post,
 a count given as money, another measure for the quantity asked, an average for a total, a
 year of another event for a birth, a founding or an opening, a share for a count
-(``assistant.answer.near_miss``)."""
+(``assistant.answer.checks.near_miss``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.answer.dates import event_year
-from assistant.answer.forms import asks_amount
-from assistant.answer.ground import is_grounded
-from assistant.answer.near_miss import (
+from assistant.answer.checks.dates import event_year
+from assistant.answer.checks.ground import is_grounded
+from assistant.answer.checks.near_miss import (
     asked_post,
     average_for_total,
     date_for_count,
@@ -21,6 +20,7 @@ from assistant.answer.near_miss import (
     share_for_count,
     unpriced_money,
 )
+from assistant.answer.forms import asks_amount
 from assistant.ingest.normalize import has_cjk
 
 GROUP = "[1] 自2020年以来，腾讯、百度和京东等企业已累计在西部投入超300亿元。"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.ground import is_grounded
-from assistant.answer.romanized import pinyin_names, read_in, unread_names
+from assistant.answer.checks.ground import is_grounded
+from assistant.answer.checks.romanized import pinyin_names, read_in, unread_names
 
 EVIDENCE = "[1] 奇安信科技集团董事长齐向东表示将加大投入。\n[2] 最近,广西人工智能学院在柳州成立。\n[3] 《桂在协商》节目"
 

@@ -1,11 +1,11 @@
-"""A worldwide figure is no answer about one country (``assistant.answer.scope``)."""
+"""A worldwide figure is no answer about one country (``assistant.answer.checks.scope``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.answer.ground import is_grounded
-from assistant.answer.scope import wider_scope
+from assistant.answer.checks.ground import is_grounded
+from assistant.answer.checks.scope import wider_scope
 
 PATENTS = ("[1] 2013年至2023年第三季度全球人工智能专利申请数量累计达到129万件、专利授权累计超过51万，"
            "其中我国人工智能的专利申请数量全球占比第一，占比达到64%。")

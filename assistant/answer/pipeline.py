@@ -31,10 +31,10 @@ from ..settings import Settings
 from ..types import Answer, Citation, Document, Embedder, Generator, Hit
 from .answerability import TERMS_SCALE, Calibration, Signals
 from .bridge import Search, second_hop
+from .checks.ground import drop_meta, is_grounded
 from .cite import MARKER_OPEN, citations_for, cite_passages, verify
 from .conflict import candidates, rival_figures, rival_notes
 from .evidence import Evidence, dense_similarity, select_evidence, source_span
-from .ground import drop_meta, is_grounded
 from .guard import has_instruction
 from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
 from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal

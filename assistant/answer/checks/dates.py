@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .forms import FIGURE, SENTENCE_END, YEAR, compare_form, has_number, new_figures, source_form
+from ..forms import FIGURE, SENTENCE_END, YEAR, compare_form, has_number, new_figures, source_form
 
 # A clause dating an event the asked measure follows (1991年皮纳图博火山大爆发后，): its
 # year dates the event, not the measure, so the measure's line need not repeat it.

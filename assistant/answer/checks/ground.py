@@ -45,11 +45,10 @@ from __future__ import annotations
 
 import re
 
-from ..ingest.normalize import has_cjk
-from .cite import MARKER, facts
-from .dates import event_year, lacks_date_part, year_mismatch
-from .evidence import FIGURE_KINDS, question_kind
-from .forms import (
+from ...ingest.normalize import has_cjk
+from ..cite import MARKER, facts
+from ..evidence import FIGURE_KINDS, question_kind
+from ..forms import (
     CHINESE_COUNT,
     CJK_OR_WORD,
     ENGLISH_FILLER,
@@ -65,6 +64,8 @@ from .forms import (
     source_form,
     supported,
 )
+from ..support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
+from .dates import event_year, lacks_date_part, year_mismatch
 from .near_miss import (
     average_for_total,
     date_for_count,
@@ -77,7 +78,6 @@ from .near_miss import (
 )
 from .romanized import read_in, unread_names
 from .scope import wider_scope
-from .support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
 
 # Share of a Chinese answer's new content words that the evidence must contain.
 MIN_NEW_WORDING_SUPPORT = 0.5

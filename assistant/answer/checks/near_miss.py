@@ -60,10 +60,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..ingest.normalize import has_cjk
-from ..search.lexical import word_tokens
-from ..search.terms import key_terms
-from .forms import (
+from ...ingest.normalize import has_cjk
+from ...search.lexical import word_tokens
+from ...search.terms import key_terms
+from ..forms import (
     MEASURE_WORDS,
     NUMBER_UNIT,
     SENTENCE_END,
@@ -77,7 +77,7 @@ from .forms import (
     source_form,
     supported,
 )
-from .language import (
+from ..language import (
     COUNTERS,
     CURRENCY_NAMES,
     ENGLISH,
@@ -85,7 +85,7 @@ from .language import (
     MAGNITUDE_EXPONENTS,
     question_script,
 )
-from .support import evidence_lines, supporting_passages
+from ..support import evidence_lines, supporting_passages
 
 # The item separator of a Chinese list.
 _ENUMERATION_COMMA = "、"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..ingest.normalize import normalize
+from ...ingest.normalize import normalize
 
 # Syllables that are pinyin but read as English letters or interjections (a, o, e, n,
 # m, ng …); a name of such syllables (Area = a-re-a, Since = si-n-ce) is not pinyin.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .forms import SENTENCE_END, compare_form, figure_places, figures_beyond, source_form
+from ..forms import SENTENCE_END, compare_form, figure_places, figures_beyond, source_form
 
 # Words naming the whole world, and the country a question may ask about.
 WORLD_WORDS = ("全球", "世界", "global", "world", "worldwide", "internationally")
