@@ -169,13 +169,13 @@ COUNTERS: Final[tuple[str, ...]] = (
 
 # Words before a number that qualify it; consumed only when not glued to a
 # preceding Chinese character (节约 is "save", not "about").
-_QUALIFIERS: Final[dict[str, str]] = {
+QUALIFIER_WORDS: Final[dict[str, str]] = {
     "约": "about", "約": "about", "大约": "about", "大約": "about",
     "将近": "nearly", "將近": "nearly", "接近": "nearly",
     "超过": "more than", "超過": "more than", "逾": "more than",
     "不到": "less than", "不足": "less than",
 }
-_MORE_THAN: Final = "more than"  # 3000多万, 5万余人
+MORE_THAN: Final = "more than"  # 3000多万, 5万余人
 
 # How far around an expression to look for an English rendering already given.
 _RENDERING_GAP: Final = 40
@@ -191,7 +191,7 @@ _DIGIT: Final = "[0-9０-９]"
 _NUMBER: Final = rf"(?:{_DIGIT}{{1,3}}(?:,{_DIGIT}{{3}})+|{_DIGIT}+)(?:[.．]{_DIGIT}+)?"
 _EXPRESSION: Final = re.compile(
     rf"""
-    (?P<qualifier>{_alternation(_QUALIFIERS)})?
+    (?P<qualifier>{_alternation(QUALIFIER_WORDS)})?
     (?P<lead>{_alternation(_LEAD_CURRENCIES)})?
     (?<![0-9０-９.．])(?<![0-9０-９],)              # not the tail of a longer number
     (?:(?P<low>{_NUMBER})[ ]?[-–—~～至到][ ]?)?     # 3000-5000万
@@ -295,9 +295,9 @@ def _translate(match: re.Match[str]) -> str:
     if _already_rendered(text, start, match.end(), core):
         return match[0]
     if qualifier:
-        core = f"{_QUALIFIERS[qualifier]} {core}"
+        core = f"{QUALIFIER_WORDS[qualifier]} {core}"
     elif match["approx"] or match["more"]:
-        core = f"{_MORE_THAN} {core}"
+        core = f"{MORE_THAN} {core}"
     currency = _currency(match)
     english = f"{core} {currency}" if currency else core
     return f"{prefix}{english} ({original})"

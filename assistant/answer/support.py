@@ -35,7 +35,14 @@ from .forms import (
     source_form,
     supported,
 )
-from .language import ENGLISH, question_script
+from .language import (
+    ENGLISH,
+    ENGLISH_SCALE_WORDS,
+    MAGNITUDE_EXPONENTS,
+    MORE_THAN,
+    QUALIFIER_WORDS,
+    question_script,
+)
 
 # The grounding checks, the citation fallback and the conflict notes each ask which lines
 # hold the same answer; these answers (and their evidence blocks) are remembered.
@@ -213,17 +220,15 @@ def missing_glosses(answer: str, question: str, evidence: str) -> list[str]:
 # Words that bound or round a figure (约4万平方米, 超79亿元): dropping one changes the fact.
 QUALIFIERS = ("超过", "大约", "将近", "不到", "不足", "约", "近", "超", "逾")
 # How an English answer says them; 多/余 after a figure (100多份) is "more than" too.
-ENGLISH_QUALIFIERS = {"超过": "more than", "超": "more than", "逾": "more than", "多": "more than",
-                      "余": "more than", "大约": "about", "约": "about", "将近": "nearly", "近": "nearly",
-                      "不到": "less than", "不足": "less than"}
+ENGLISH_QUALIFIERS = {**QUALIFIER_WORDS, "超": MORE_THAN, "多": MORE_THAN, "余": MORE_THAN, "近": "nearly"}
 _ENGLISH_BOUND = re.compile(r"(?:more than|over|about|around|approximately|nearly|almost|some|roughly|"
                             r"less than|under|fewer than)\s*$", re.I)
-# A scale an English answer writes after a figure itself (2.13 million, 9万).
-_ENGLISH_SCALE = re.compile(r"\s*(?:thousand|million|billion|trillion|[万亿萬億])", re.I)
-# A unit written after a figure: an approximation mark, a scale, then a measure word or %.
 # Chinese scales an English answer cannot drop: 2.13万 is 21,300 (千 and 百 also begin
 # measure words such as 千瓦时, so they are not taken for a scale).
-MYRIAD_SCALES = ("万", "亿")
+MYRIAD_SCALES = tuple(c for c, e in MAGNITUDE_EXPONENTS.items() if e >= MAGNITUDE_EXPONENTS["万"])
+# A scale an English answer writes after a figure itself (2.13 million, 9万).
+_ENGLISH_SCALE = re.compile(rf"\s*(?:{'|'.join(ENGLISH_SCALE_WORDS)}|{'|'.join(MYRIAD_SCALES)})", re.I)
+# A unit written after a figure: an approximation mark, a scale, then a measure word or %.
 _UNIT = re.compile(rf"([多余]?)([万亿千百]*(?:{'|'.join(MEASURE_WORDS)}|%)?)")
 _BARE_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 
