@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .answer import gloss
 from .answer.answerability import Calibration
 from .answer.converse import QueryPreparer
 from .answer.decompose import plan_steps
@@ -118,7 +119,8 @@ class Assistant:
 
     def warm_up(self) -> float:
         """Load the models and evaluate every answer system prompt (and the translation
-        prompt, when English questions are translated) once; returns seconds.
+        prompt, when English questions are translated) once, and load what writes
+        English answers' names (``gloss``); returns seconds.
 
         The first llama.cpp call pages the weights in; each fixed system prompt's
         KV state is then kept by the generator, so the first user's question only
@@ -131,6 +133,7 @@ class Assistant:
             self.generator.continuation_logprob(prompts.messages("你好", "[1] 你好。"), prompts.refusal)
         if self.settings.translate_queries:
             self.queries.warm_up()
+        gloss.warm_up()
         return time.perf_counter() - t0
 
     def prompts(self, lang: AnswerLanguage) -> Prompts:

@@ -76,6 +76,13 @@ def figure_places(figure: str, text: str) -> list[re.Match[str]]:
 SENTENCE_END = re.compile(r"[。!?;！？；\n]")
 
 
+def sentence_at(text: str, at: int) -> tuple[int, str]:
+    """The start and the text of the sentence of ``text`` holding position ``at``."""
+    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, at)), default=0)
+    end = SENTENCE_END.search(text, at)
+    return start, text[start: end.start() if end else len(text)]
+
+
 def figures_beyond(body: str, asked: str) -> list[re.Match[str]]:
     """The figures of ``body`` that ``asked`` does not give (both in ``compare_form``)."""
     return [m for m in FIGURE.finditer(body) if not has_number(m.group(), asked)]

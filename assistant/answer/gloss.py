@@ -1,9 +1,8 @@
 """Chinese dates and person names of an answer to an English question, in English.
 
 The small model copies a date (``2024年5月24日``) or a person's name (``雷小华``)
-from the Chinese evidence as it stands, also when the question is English: on
-the English tune questions 10 of 39 answers were Chinese only (eval/RESULTS.md,
-2026-11-30, third session). Code writes them for an English reader and keeps
+from the Chinese evidence as it stands, also when the question is English (the
+English prompt asks for the answering words as the passage writes them). Code writes them for an English reader and keeps
 the original in brackets, as the magnitudes are written (``21,300 (2.13万个)``),
 so the reader can find it in the cited passage:
 
@@ -44,9 +43,9 @@ SURNAME_READINGS = {"曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "�
                     "区": "ou", "乐": "yue", "覃": "qin", "盖": "ge", "缪": "miao"}
 # Two-character surnames, read as one word (欧阳 → Ouyang).
 DOUBLE_SURNAMES = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 令狐 慕容 司徒 夏侯 公孙 宇文 长孙".split())
-# A whole answer of names: CJK runs joined by 、, 和 or a comma, then citation markers.
-_NAMES_ANSWER = re.compile(r"^\s*([\u3400-\u9fff]{2,4}(?:\s*[、,，和与及]\s*[\u3400-\u9fff]{2,4})*)\s*((?:\[\d+\])*)\s*[。.]?\s*$")
-_NAME_SPLIT = re.compile(r"\s*[、,，和与及]\s*")
+# A whole answer of names: CJK runs joined by 、, 和 or a comma (``_NAME_SPLIT``), then citation markers.
+_NAME_SPLIT = r"\s*[、,，和与及]\s*"
+_NAMES_ANSWER = re.compile(rf"^\s*([\u3400-\u9fff]{{2,4}}(?:{_NAME_SPLIT}[\u3400-\u9fff]{{2,4}})*)\s*((?:\[\d+\])*)\s*[。.]?\s*$")
 
 
 def english_dates(text: str) -> str:
@@ -88,13 +87,19 @@ def romanize_name(name: str) -> str:
     return f"{read.capitalize()} {''.join(lazy_pinyin(given)).capitalize()}".strip()
 
 
+def warm_up() -> None:
+    """Load jieba's part-of-speech dictionary and pypinyin (0.9 s together, measured
+    once), so the first English answer that is a person's name does not pay for them."""
+    english_names("雷小华")
+
+
 def english_names(text: str) -> str:
     """``text`` written with pinyin first when all of it is one or more Chinese person
     names (``雷小华[1]`` → ``Lei Xiaohua (雷小华)[1]``); any other text unchanged."""
     m = _NAMES_ANSWER.match(text)
     if m is None:
         return text
-    names = _NAME_SPLIT.split(m.group(1))
+    names = re.split(_NAME_SPLIT, m.group(1))
     if not all(len(n) <= MAX_NAME_CHARS and _is_person(n) for n in names):
         return text
     english = " and ".join(romanize_name(n) for n in names) if len(names) <= 2 else (

@@ -25,7 +25,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..forms import FIGURE, SENTENCE_END, YEAR, compare_form, has_number, new_figures, source_form
+from ..forms import (
+    FIGURE,
+    YEAR,
+    compare_form,
+    has_number,
+    new_figures,
+    sentence_at,
+    source_form,
+)
 
 # A clause dating an event the asked measure follows (1991年皮纳图博火山大爆发后，): its
 # year dates the event, not the measure, so the measure's line need not repeat it.
@@ -127,17 +135,10 @@ _LIFE_SPAN = re.compile(rf"[(（](?:[^\u3400-\u9fff()（）\d]{{0,40}}|生卒年
                         rf"{_DAY}\s*[-–—~～至到]\s*{_DAY}\s*[)）]")
 
 
-def _sentence_at(text: str, at: int) -> tuple[int, str]:
-    """The start and the text of the sentence of ``text`` holding position ``at``."""
-    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, at)), default=0)
-    end = SENTENCE_END.search(text, at)
-    return start, text[start: end.start() if end else len(text)]
-
-
 def _dates_event(source: str, place: re.Match[str], events: list[DatedEvent]) -> bool:
     """Whether the figure at ``place`` dates one of ``events``: its sentence names
     the event, or the figure stands in a life span."""
-    start, sentence = _sentence_at(source, place.start())
+    start, sentence = sentence_at(source, place.start())
     if any(e.dated.search(sentence) for e in events):
         return True
     at = place.start() - start

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ..forms import SENTENCE_END, compare_form, figure_places, figures_beyond, source_form
+from ..forms import compare_form, figure_places, figures_beyond, sentence_at, source_form
 
 # Words naming the whole world, and the country a question may ask about.
 WORLD_WORDS = ("全球", "世界", "global", "world", "worldwide", "internationally")
@@ -27,8 +27,8 @@ _COUNTRY = re.compile("|".join(COUNTRY_WORDS))
 
 def _sentence_before(source: str, at: int) -> str:
     """The part of ``source``'s sentence that comes before position ``at``."""
-    starts = [m.end() for m in SENTENCE_END.finditer(source, 0, at)]
-    return source[starts[-1] if starts else 0: at]
+    start, sentence = sentence_at(source, at)
+    return sentence[: at - start]
 
 
 def wider_scope(answer: str, question: str, evidence: str) -> list[str]:
