@@ -107,6 +107,10 @@ class Settings:
     # Most tokens of the bridge sentence a second search may add for a question that
     # links two documents (answer/bridge.py); 0 turns the second hop off.
     bridge_tokens: int = 120
+    # Give the evidence a sentence from each document the question names and the
+    # chosen sentences do not come from ("据白皮书", "城市进化论文章", 《桂在协商》;
+    # answer/sources.py), within ``bridge_tokens`` each.
+    named_sources: bool = True
     # Answer in steps a question that names a thing by description ("…的那所高校，据白皮书…？":
     # which thing, then what is asked of it) or compares two figures ("A与B相比，哪个
     # 更大？": each figure, then code compares them); answer/decompose.py, versus.py.
