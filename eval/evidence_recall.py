@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                                  settings.evidence_sentences, settings.evidence_alternatives,
                                  floor=settings.evidence_floor,
                                  similarity=dense_similarity(bot.embedder, phrasings),
-                                 dense_weight=settings.evidence_dense_weight)
+                                 dense_weight=settings.evidence_dense_weight,
+                                 context=settings.evidence_context)
             shown = ev.format()
             tokens.append(count(shown))
             hit_ok = contains_gold(" ".join(h.chunk.text for h in hits), list(item.answers))

@@ -17,6 +17,12 @@ A sentence scores by
   question a date, a 谁/who question a person's name the question does not give
   (jieba's tagger);
 - the **rank** of its passage in the fused retrieval;
+- the **context** of its passage: the question's terms the passage's earlier
+  sentences hold and it does not, times ``Settings.evidence_context``. An
+  encyclopedia passage names its subject once ("白尾雀鲷，又称金尾雀鲷…") and then
+  says "水深0.5至3公尺。" without it; scored on its own words, the sentence that
+  answers "白尾雀鲷一般栖息在多深的水里？" loses to another fish's line that names
+  its own subject;
 - its **dense similarity** to the question (the embedder's cosine, best over the
   phrasings, times ``Settings.evidence_dense_weight``), so a sentence that says
   what is asked in other words (全区算力总规模达668 PFlops for 广西算力总规模)
@@ -181,6 +187,17 @@ def repeats_question(norm: str, asked: set[str]) -> bool:
     return bool(units) and all(u in asked for u in units)
 
 
+def _earlier_text(pool: Sequence[Sentence]) -> dict[Sentence, str]:
+    """For each sentence, the search form of the sentences before it in its passage
+    (``pool`` in passage order)."""
+    out: dict[Sentence, str] = {}
+    text: dict[int, str] = {}
+    for s in pool:
+        out[s] = text.get(s.passage, "")
+        text[s.passage] = f"{out[s]} {s.norm}"
+    return out
+
+
 def _kind_match(kind: QuestionKind, norm: str, asked: Collection[str] = frozenset()) -> bool:
     if kind is QuestionKind.PERSON:
         return any(not all(c in asked for c in name) for name in person_names(norm))
@@ -202,6 +219,7 @@ def select_evidence(
     floor: float = Settings.evidence_floor,
     similarity: SentenceSimilarity | None = None,
     dense_weight: float = Settings.evidence_dense_weight,
+    context: float = Settings.evidence_context,
 ) -> Evidence:
     """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
     sentence is always kept; headings shown with a passage are not counted).
@@ -220,7 +238,10 @@ def select_evidence(
 
     ``similarity`` (``dense_similarity``) adds ``dense_weight`` times each
     sentence's dense similarity to its score; without it sentences score on
-    words, form and rank alone.
+    words, form, context and rank alone.
+
+    ``context`` is the credit, as a share of the question's term weight, for the
+    terms a sentence lacks but the earlier sentences of its passage hold.
     """
     hits = tuple(hits)
     asked = asked_units(questions)
@@ -240,11 +261,15 @@ def select_evidence(
         scores = similarity([s.prompt_text for s in pool])
         dense = {s: dense_weight * v for s, v in zip(pool, scores, strict=True)}
 
+    earlier = _earlier_text(pool) if context else {}
+
     def gain(s: Sentence, fresh: bool = False) -> float:
         lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT
                       for t, w in terms.items() if t in s.norm) / total
         bonus = KIND_BONUS if _kind_match(kind, s.norm, asked) else 0.0
-        return lexical + bonus - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0)
+        before = earlier.get(s, "")
+        carried = context * sum(w for t, w in terms.items() if t not in s.norm and t in before) / total
+        return lexical + bonus + carried - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0)
 
     while pool and len(chosen) < max_sentences:
 

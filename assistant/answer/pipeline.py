@@ -159,7 +159,8 @@ class Answerer:
                       if self._embedder is not None and settings.evidence_dense_weight else None)
         evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
                                    settings.evidence_sentences, settings.evidence_alternatives, untrusted,
-                                   settings.evidence_floor, similarity, settings.evidence_dense_weight)
+                                   settings.evidence_floor, similarity, settings.evidence_dense_weight,
+                                   settings.evidence_context)
         if search is not None:
             evidence = second_hop(evidence, phrasings, search, lambda found: self.untrusted(found, documents),
                                   settings.bridge_tokens, gen.count_tokens)

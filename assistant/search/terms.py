@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import re
 
+import warnings
+
 from ..ingest.normalize import normalize
 from .lexical import STOPWORDS, word_tokens
+
+with warnings.catch_warnings():
+    # jieba imports pkg_resources, which warns on every start; nothing to act on.
+    warnings.simplefilter("ignore", UserWarning)
+    import jieba
+    from jieba import posseg
 
 # Words that only say *what kind* of answer is wanted; they never occur in the evidence.
 QUESTION_WORDS = frozenset(
@@ -35,6 +43,44 @@ def _weight(term: str) -> float:
     return min(MAX_TERM_WEIGHT, float(len(term)))
 
 
+# jieba's tags of a single character that can be part of a name its dictionary lacks
+# (颊 ng, 鳞 n, 鲷 g, 桲 zg, 笛 nr): nouns and morphemes, not verbs (叫), adverbs (只),
+# numerals (多) or adjectives (深).
+_NAME_CHAR_TAGS = ("n", "g", "zg")
+_CJK_WORD = re.compile(r"[\u3400-\u9fff]+")
+
+
+def _name_char(word: str) -> bool:
+    tag = posseg.dt.word_tag_tab.get(word)
+    return tag is None or tag.startswith(_NAME_CHAR_TAGS)
+
+
+def split_names(text: str) -> list[str]:
+    """Names jieba cuts into single characters, joined again: 颊鳞雀鲷 (颊|鳞|雀|鲷),
+    班卡雀鲷 (班卡雀|鲷), 榅桲 (榅|桲). A run of single name characters
+    (``_NAME_CHAR_TAGS``) is joined with the content word right before it; a name of
+    one character stays unseen."""
+    names: list[str] = []
+    words = jieba.lcut(text)
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and len(words[j]) == 1 and _CJK_WORD.fullmatch(words[j]) \
+                and words[j] not in STOPWORDS and _name_char(words[j]):
+            j += 1
+        if j == i:
+            i += 1
+            continue
+        prev = words[i - 1] if i else ""
+        head = prev if len(prev) > 1 and _CJK_WORD.fullmatch(prev) and prev not in STOPWORDS \
+            and prev not in QUESTION_WORDS else ""
+        name = head + "".join(words[i:j])
+        if len(name) >= 2:
+            names.append(name)
+        i = j
+    return names
+
+
 def key_terms(question: str) -> dict[str, float]:
     """The question's content words (normalised) with their weights.
 
@@ -49,6 +95,8 @@ def key_terms(question: str) -> dict[str, float]:
         if tok in STOPWORDS or tok in QUESTION_WORDS or len(tok) < 2 and not tok.isdigit():
             continue
         terms[tok] = _weight(tok)
+    for name in split_names(text):
+        terms.setdefault(name, _weight(name))
     return terms
 
 
