@@ -97,13 +97,14 @@ class Settings:
     # 2026-11-30 afternoon): +13 prompt tokens, fewer false refusals, but more
     # unanswerable questions answered (corpus tune 152 -> 150 right outcomes).
     evidence_floor: float = 0.35
-    # Credit (share of the question's term weight) a sentence earns for the terms the
-    # earlier sentences of its passage hold and it lacks (evidence.py): the subject an
-    # encyclopedia passage names once. 0.25 was chosen offline on the tune sets by
-    # replaying the selection over their recorded passages (gold answer in the evidence
-    # 85.2 -> 89.1% on cmrc2018's tune sets, 86.5 -> 88.5% on the corpus tune sets, for
-    # +10 and +1 evidence tokens; 0.35: 90.6% for +27) and measured live
-    # (eval/RESULTS.md, 2026-11-30 fourth session); 0 scores a sentence on its own words.
+    # Credit (share of the question's term weight) a sentence earns for the terms its
+    # passage's heading and earlier sentences hold and it lacks (evidence.py): the
+    # subject an encyclopedia passage names once. 0.25 was chosen offline on the tune
+    # sets by replaying the selection over their recorded passages (gold answer in the
+    # evidence 85.2 -> 93.0% on cmrc2018's tune sets, 86.5 -> 88.5% on the corpus tune
+    # sets, for +13 and +1 evidence tokens; 0.15: 88.3%, 0.35: 93.8% for +32) and
+    # measured live (eval/RESULTS.md, 2026-11-30 fourth session); 0 scores a sentence
+    # on its own words.
     evidence_context: float = 0.25
     # Weight of a sentence's dense similarity to the question in its evidence score
     # (evidence.py; 0 scores on words alone). 0.2 put the gold answer in the evidence
@@ -115,10 +116,6 @@ class Settings:
     # Most tokens of the bridge sentence a second search may add for a question that
     # links two documents (answer/bridge.py); 0 turns the second hop off.
     bridge_tokens: int = 120
-    # Give the evidence a sentence from each document the question names and the
-    # chosen sentences do not come from ("据白皮书", "城市进化论文章", 《桂在协商》;
-    # answer/sources.py), within ``bridge_tokens`` each.
-    named_sources: bool = True
     # Answer in steps a question that names a thing by description ("…的那所高校，据白皮书…？":
     # which thing, then what is asked of it) or compares two figures ("A与B相比，哪个
     # 更大？": each figure, then code compares them); answer/decompose.py, versus.py.

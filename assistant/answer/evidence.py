@@ -67,7 +67,7 @@ _KIND_PATTERNS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
         r"哪年|哪一年|何年|哪天|哪一天|几月|几号|何时|什么时候|什么时间|日期|年份|\bwhen\b|\bwhat year\b|\bwhich year\b|\bdate\b",
         re.IGNORECASE)),
     (QuestionKind.NUMBER, re.compile(
-        r"多少|几|多大|多长|多高|多久|规模|比例|占比|增长了?多|\bhow (many|much|large|big|long)\b|\bwhat (share|percentage|proportion)\b",
+        r"多少|几|多大|多长|多高|多久|多深|多重|多宽|多远|多厚|规模|比例|占比|增长了?多|\bhow (many|much|large|big|long)\b|\bwhat (share|percentage|proportion)\b",
         re.IGNORECASE)),
     (QuestionKind.PERSON, re.compile(r"谁|哪位|何人|什么人|\bwho\b|\bwhom\b", re.IGNORECASE)),
 )
@@ -187,13 +187,14 @@ def repeats_question(norm: str, asked: set[str]) -> bool:
     return bool(units) and all(u in asked for u in units)
 
 
-def _earlier_text(pool: Sequence[Sentence]) -> dict[Sentence, str]:
-    """For each sentence, the search form of the sentences before it in its passage
+def _earlier_text(pool: Sequence[Sentence], hits: Sequence[Hit]) -> dict[Sentence, str]:
+    """For each sentence, the search form of its passage's heading (the title a
+    continued passage carries) and of the sentences before it in its passage
     (``pool`` in passage order)."""
     out: dict[Sentence, str] = {}
     text: dict[int, str] = {}
     for s in pool:
-        out[s] = text.get(s.passage, "")
+        out[s] = text.get(s.passage, normalize(hits[s.passage - 1].chunk.heading).lower())
         text[s.passage] = f"{out[s]} {s.norm}"
     return out
 
@@ -261,7 +262,7 @@ def select_evidence(
         scores = similarity([s.prompt_text for s in pool])
         dense = {s: dense_weight * v for s, v in zip(pool, scores, strict=True)}
 
-    earlier = _earlier_text(pool) if context else {}
+    earlier = _earlier_text(pool, hits) if context else {}
 
     def gain(s: Sentence, fresh: bool = False) -> float:
         lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT

@@ -38,7 +38,6 @@ from .evidence import Evidence, dense_similarity, select_evidence, source_span
 from .guard import has_instruction
 from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
 from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal
-from .sources import source_hop
 from .support import complete_figures, supporting_passages
 
 # Said when a retrieved document was left out of the evidence for instructing the model.
@@ -164,9 +163,6 @@ class Answerer:
         if search is not None:
             evidence = second_hop(evidence, phrasings, search, lambda found: self.untrusted(found, documents),
                                   settings.bridge_tokens, gen.count_tokens)
-            if settings.named_sources:
-                evidence = source_hop(evidence, phrasings, search, lambda found: self.untrusted(found, documents),
-                                      settings.bridge_tokens, gen.count_tokens)
         threshold = (settings.answer_threshold if settings.answer_threshold is not None
                      else self.calibration.threshold)
         signals: Signals | None = None
