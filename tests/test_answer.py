@@ -41,7 +41,7 @@ from assistant.answer.support import (
 )
 from assistant.errors import InputError
 from assistant.evaluation.replay import load_prompts
-from assistant.search.terms import key_terms
+from assistant.search.terms import key_terms, split_names
 from assistant.types import Chunk, Hit
 
 
@@ -79,6 +79,41 @@ def test_key_terms_drop_question_words_and_keep_years() -> None:
     # 什么时候 asks for a date; 时候 alone can be part of what is asked.
     assert "时候" not in key_terms("北土城站什么时候投入使用？")
     assert "时候" in key_terms("生濑胜久跃於戏剧圈时候的艺名叫什么？")
+
+
+def test_key_terms_join_names_jieba_cuts_into_single_characters() -> None:
+    """A fish jieba does not know comes out as 颊|鳞|雀|鲷 (each dropped as too short) or
+    班卡雀|鲷: the name is joined again. Verbs (叫), adverbs (只), numerals (多) and
+    adjectives (深) stay apart."""
+    assert "颊鳞雀鲷" in key_terms("颊鳞雀鲷的俗名叫什么？")
+    assert "班卡雀鲷" in key_terms("班卡雀鲷的体长最长能达到多少？")
+    assert "榅桲" in key_terms("榅桲什么时候开花？")
+    assert "交叉笛鲷" in key_terms("交叉笛鲷民间的俗称叫什么？")
+    assert split_names("白尾雀鲷一般栖息在多深的水里？") == ["白尾雀鲷"]
+    assert split_names("到1970年之前，克什米尔马鹿只剩下了多少头？") == []
+    assert "俗名叫" not in key_terms("颊鳞雀鲷的俗名叫什么？")
+
+
+def test_a_sentence_carries_the_subject_its_passage_named_before_it() -> None:
+    """An encyclopedia passage names its fish once; the depth sentence after it does not.
+    Scored on its own words it loses to another fish's line; with the passage's context
+    (its earlier sentences, or the heading a continued passage carries) it is chosen."""
+    question = ["白尾雀鲷一般栖息在多深的水里？"]
+    other = _hit("黑尾雀鲷一般栖息在珊瑚礁附近的浅水里。", 0)
+    own = _hit("白尾雀鲷，又称金尾雀鲷，为雀鲷科的一种。本鱼分布于印度洋和太平洋。水深0.5至3公尺。", 1)
+
+    def shown(hits: list[Hit], context: float) -> str:
+        return select_evidence(question, hits, len, budget=200, max_sentences=3, context=context).format()
+
+    assert "水深" not in shown([other, own], 0.0)
+    with_context = shown([other, own], Settings().evidence_context)
+    assert "水深0.5至3公尺" in with_context and "印度洋" not in with_context  # no number: no form bonus
+    continued = _hit("水深0.5至3公尺。幼鱼背鳍末端有一黑色斑。", 1, heading="白尾雀鲷")
+    head = _hit("白尾雀鲷，又称金尾雀鲷，为雀鲷科的一种。", 2)
+    assert "水深" not in shown([other, continued, head], 0.0)
+    assert "水深0.5至3公尺" in shown([other, continued, head], Settings().evidence_context)
+    with pytest.raises(ValueError, match="evidence_context"):
+        Settings(evidence_context=1.5)
 
 
 def test_evidence_picks_the_answering_sentence_first_and_stays_in_budget() -> None:

@@ -17,8 +17,9 @@ A sentence scores by
   question a date, a 谁/who question a person's name the question does not give
   (jieba's tagger);
 - the **rank** of its passage in the fused retrieval;
-- the **context** of its passage: the question's terms the passage's earlier
-  sentences hold and it does not, times ``Settings.evidence_context``. An
+- the **context** of its passage: the question's terms the passage's heading
+  and earlier sentences hold and it does not, times ``Settings.evidence_context``,
+  for a sentence that holds a term of its own or the asked form. An
   encyclopedia passage names its subject once ("白尾雀鲷，又称金尾雀鲷…") and then
   says "水深0.5至3公尺。" without it; scored on its own words, the sentence that
   answers "白尾雀鲷一般栖息在多深的水里？" loses to another fish's line that names
@@ -67,7 +68,7 @@ _KIND_PATTERNS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
         r"哪年|哪一年|何年|哪天|哪一天|几月|几号|何时|什么时候|什么时间|日期|年份|\bwhen\b|\bwhat year\b|\bwhich year\b|\bdate\b",
         re.IGNORECASE)),
     (QuestionKind.NUMBER, re.compile(
-        r"多少|几|多大|多长|多高|多久|多深|多重|多宽|多远|多厚|规模|比例|占比|增长了?多|\bhow (many|much|large|big|long)\b|\bwhat (share|percentage|proportion)\b",
+        r"多少|几|多大|多长|多高|多久|多深|多重(?=[？?]|$)|多宽|多远|多厚|规模|比例|占比|增长了?多|\bhow (many|much|large|big|long)\b|\bwhat (share|percentage|proportion)\b",
         re.IGNORECASE)),
     (QuestionKind.PERSON, re.compile(r"谁|哪位|何人|什么人|\bwho\b|\bwhom\b", re.IGNORECASE)),
 )
@@ -268,8 +269,10 @@ def select_evidence(
         lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT
                       for t, w in terms.items() if t in s.norm) / total
         bonus = KIND_BONUS if _kind_match(kind, s.norm, asked) else 0.0
-        before = earlier.get(s, "")
-        carried = context * sum(w for t, w in terms.items() if t not in s.norm and t in before) / total
+        carried = 0.0
+        if bonus or lexical:  # a sentence with neither a word of the question nor its form carries nothing
+            before = earlier.get(s, "")
+            carried = context * sum(w for t, w in terms.items() if t not in s.norm and t in before) / total
         return lexical + bonus + carried - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0)
 
     while pool and len(chosen) < max_sentences:

@@ -2,14 +2,15 @@
 
 jieba words of the normalised question minus question words and function words,
 each weighted by length (a specific term such as 人工智能产业基金 counts more
-than 发展). Evidence selection, answerability and the coverage reranker all
-measure a text by the weighted share of these terms it contains.
+than 发展), plus the names jieba cuts into single characters joined again
+(颊鳞雀鲷, not four dropped characters). Evidence selection, answerability and
+the coverage reranker all measure a text by the weighted share of these terms
+it contains.
 """
 
 from __future__ import annotations
 
 import re
-
 import warnings
 
 from ..ingest.normalize import normalize

@@ -261,6 +261,8 @@ PEOPLE_NOUNS = ("居民", "人口", "人数", "员工", "职工", "学生", "观
 # Words that ask for a length (全长, 多深); 多长时间 asks for a duration.
 LENGTH_ASKS = ("多长(?!时间)", "多高", "多深", "多远", "长度", "全长", "高度", "深度", "海拔", "距离",
                r"how (?:long|high|tall|deep|far)\b(?! ago)")
+# Words that ask for a weight (重量, 体重, 有多重); 多重 inside a question (多重身份) means "multiple".
+WEIGHT_ASKS = ("重量", "体重", "多重(?=[？?]|$)", r"how heavy\b", r"\bweigh(?:s|ed)?\b")
 # The noun, then only words that say "amounts to" (额, 总计, 是, 达到, 了), then the
 # amount asked: 总投资是多少, 资助金额合计是多少, 出资多少; not 资金来自几个国家.
 _AMOUNTS_TO = "[额总计合共累是为达到约有了]{0,4}"
@@ -283,7 +285,7 @@ _LATIN_UNIT = re.compile(
 
 @dataclass(frozen=True)
 class AskedMeasure:
-    """A kind of quantity a question asks for by name (money, people, length), and
+    """A kind of quantity a question asks for by name (money, people, length, weight), and
     the units after a figure that give it."""
 
     name: str
@@ -298,12 +300,14 @@ MEASURES: tuple[AskedMeasure, ...] = (
     AskedMeasure("length", re.compile("|".join(LENGTH_ASKS), re.I), re.compile(
         rf"\s*[多余]?{_MAGNITUDES}\s*(?:[公千厘毫海英]?[米尺里]|公分|光年|丈|km|cm|mm|m|feet|ft|metres|meters|miles|kilometres|kilometers)"
         r"(?![a-z])", re.I)),
+    AskedMeasure("weight", re.compile("|".join(WEIGHT_ASKS), re.I), re.compile(
+        rf"\s*[多余]?{_MAGNITUDES}\s*(?:[公千毫]?克|[公市]?斤|吨|[磅镑]|kg|g|t|lbs?|pounds|tons|tonnes)(?![a-z])", re.I)),
 )
 
 
 def other_measure(answer: str, question: str, evidence: str) -> list[str]:
     """The figures of an answer to a question asking for a kind of quantity by name
-    (``MEASURES``: money, people, length) when every one of them carries a unit of
+    (``MEASURES``: money, people, length, weight) when every one of them carries a unit of
     another kind (20GWh or 90% for an investment, 17座 for residents, 1887年 for a
     length) and none of the asked kind or none at all (10亿 may be money); figures
     the question gives are not counted. ``evidence`` is not read: the answer's own
