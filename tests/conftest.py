@@ -32,6 +32,13 @@ def corpus_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def cmrc_dir() -> Path:
+    if not CMRC.is_dir():
+        pytest.skip("../shared/evalsets/cmrc2018 is not beside the checkout")
+    return CMRC
+
+
+@pytest.fixture(scope="session")
 def real_bot(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Assistant:
     """The default real models over the reference corpus, indexed once per test run
     (loading the models and indexing cost ~1 min on 2 cores: every real-model test

@@ -652,6 +652,10 @@ def test_refusals_in_other_words_are_refusals(text: str, refused: bool) -> None:
     ("In which month was the course held?", "March 2023 [1]", False),
     ("奇安信与广西签署合作协议是在哪一天？", "5月12日[1]", False),
     ("On what date was the report filed?", "March 11 [1]", False),
+    # a decade is no year
+    ("他的总统任期在哪一年结束？", "他的总统任期在1990年代结束。[1]", True),
+    ("In which year did his term end?", "In the 1990s. [1]", True),
+    ("他的总统任期在哪一年结束？", "1990年代末的1998年[1]", False),
 ])
 def test_a_when_question_needs_the_part_it_asks(question: str, answer: str, lacking: bool) -> None:
     assert lacks_date_part(answer, question) is lacking

@@ -1,7 +1,8 @@
-"""The near-miss checks: a group's amount given for one member, a deputy's post for the post,
-a count given as money, another measure for the quantity asked, an average for a total, a
-year of another event for a birth, a founding or an opening, a share for a count
-(``assistant.answer.checks.near_miss``)."""
+"""The near-miss checks: a group's amount given for one member, a deputy's post for the post
+(``assistant.answer.checks.near_miss``); a count given as money, another measure for the
+quantity asked, an average for a total, a share or a date for a count
+(``assistant.answer.checks.measures``); a year of another event for a birth, a founding or
+an opening."""
 
 from __future__ import annotations
 
@@ -9,17 +10,14 @@ import pytest
 
 from assistant.answer.checks.dates import event_year
 from assistant.answer.checks.ground import is_grounded
-from assistant.answer.checks.near_miss import (
-    asked_post,
+from assistant.answer.checks.measures import (
     average_for_total,
     date_for_count,
-    deputy_posts,
-    group_figure,
-    missing_post,
     other_measure,
     share_for_count,
     unpriced_money,
 )
+from assistant.answer.checks.near_miss import asked_post, deputy_posts, group_figure, missing_post
 from assistant.answer.forms import asks_amount
 from assistant.ingest.normalize import has_cjk
 
@@ -145,6 +143,15 @@ FACTORY = ("[1] 优必选在柳州建设机器人超级智慧工厂。20GWh动�
     ("白沙灯塔的高度是多少？", "建于1990年。[1]", ["1990"]),
     ("沃夫424距离太阳多远？", "大约14.2光年[1]", []),
     ("工期多长时间？", "3个月", []),
+    # a weight given as a length; 多重 inside a question means "multiple"
+    ("日本名刀数珠丸的重量是多少？", "数珠丸的重量是81.1cm。", ["81.1"]),
+    ("这把刀有多重？", "约1.2公斤[1]", []),
+    ("How heavy is the sword?", "81.1 cm [1]", ["81.1"]),
+    ("他有哪些多重身份？", "3个身份", []),
+    # an area counted in ponds; an area in hectares
+    ("示范区的面积有多大？", "示范区的面积为2.13万个养殖圆池。[1]", ["2.13"]),
+    ("示范区的面积有多大？", "约120公顷[1]", []),
+    ("What area does the park cover?", "120 hectares [1]", []),
 ])
 def test_a_quantity_asked_by_name_is_not_answered_by_another_measure(question: str, answer: str,
                                                                  flagged: list[str]) -> None:

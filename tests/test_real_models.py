@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Answer, Assistant
+from assistant import Answer, Assistant, Settings
 from assistant.answer.evidence import dense_similarity, select_evidence
+from assistant.evaluation.harness import load_evalset
 from assistant.evaluation.metrics import normalize_answer
 
 pytestmark = pytest.mark.models
@@ -129,7 +130,7 @@ def test_a_city_described_by_a_leading_clause_is_found_first(real_bot: Assistant
 
 def test_a_count_given_as_money_is_refused(real_bot: Assistant) -> None:
     """Gold c318 (near-miss): the white paper counts 1780万只 controllers, not an output
-    value; the model answered "17.8 million yuan" until ``near_miss.unpriced_money``."""
+    value; the model answered "17.8 million yuan" until ``measures.unpriced_money``."""
     answer = real_bot.ask("What annual output value (revenue) had Liuzhou's automotive "
                           "electronic-control industry reached by May 2024?")
     assert answer.refused, answer.raw_text
@@ -163,7 +164,7 @@ def test_a_restated_first_step_carries_its_name_to_the_second(real_bot: Assistan
 
 def test_an_investment_answered_with_a_capacity_is_refused(real_bot: Assistant) -> None:
     """Gold c184 (near-miss): the corpus gives the factory's capacity, not its investment;
-    the model's "20GWh…90%" is refused by ``near_miss.other_measure``."""
+    the model's "20GWh…90%" is refused by ``measures.other_measure``."""
     answer = real_bot.ask("优必选在柳州建设的机器人超级智慧工厂项目总投资是多少？")
     assert answer.refused, answer.raw_text
 
@@ -346,3 +347,20 @@ def test_planted_instruction_does_not_take_over_the_answer(real_bot: Assistant, 
     assert "42" not in answer.text, answer.text
     assert answer.refused or "六百亿" in answer.text or "600亿" in answer.text, answer.text
     assert "忽略" not in answer.evidence
+
+
+def test_an_encyclopedia_sentence_without_its_subject_reaches_the_evidence(tmp_path: Path, cmrc_dir: Path) -> None:
+    """cmrc2018's damselfish articles name their fish once ("白尾雀鲷，又称金尾雀鲷…") and give
+    its depth later as "水深0.5至3公尺。". Scored on its own words that sentence lost to the
+    other fishes' lines naming their own subjects, and the model refused; with its
+    passage's context (``Settings.evidence_context``) it is read and answered."""
+    damselfish = [d for d in load_evalset(cmrc_dir)[0] if "雀鲷" in d.title]
+    assert len(damselfish) >= 5  # the other fishes' articles are the distractors
+    bot = Assistant(Settings(index_root=tmp_path / "index", progress=False))
+    bot.index_documents(damselfish, name="damselfish")
+    question = "白尾雀鲷一般栖息在多深的水里？"
+    without = bot.ask(question, evidence_context=0.0)
+    assert "水深0.5至3公尺" not in without.evidence
+    answer = bot.ask(question)
+    assert "水深0.5至3公尺" in answer.evidence
+    assert not answer.refused and "0.5至3公尺" in answer.text, answer.text

@@ -79,13 +79,15 @@ _ASKS_DAY = re.compile(r"几号|几日|哪一?天|哪日|\b(?:what|which) (?:day
 _DAY_WRITTEN = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十廿卅]+[日号]|(?<![\d.])\d{1,2}(?![\d.月年])")
 DATE_PARTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (_ASKS_YEAR, _YEAR_WRITTEN), (_ASKS_MONTH, _MONTH_WRITTEN), (_ASKS_DAY, _DAY_WRITTEN))
+# A decade (1990年代, 八十年代, the 1990s) writes no year, month or day.
+_DECADE = re.compile(r"\d+\s*年代|[〇零一二三四五六七八九十]+年代|\b\d{4}s\b")
 
 
 def lacks_date_part(answer: str, question: str) -> bool:
     """True when ``question`` asks for a year, a month or a day and ``answer`` writes
     none that the question does not already give ("滕氏在孙皓去世后去世" answers no
-    哪一年去世; "2023年成立" answers no 2023年几月成立)."""
-    asked, body = compare_form(question), compare_form(answer)
+    哪一年去世; "2023年成立" answers no 2023年几月成立; "1990年代结束" answers no 哪一年结束)."""
+    asked, body = compare_form(question), _DECADE.sub(" ", compare_form(answer))
     for asks, written in DATE_PARTS:
         if asks.search(asked):
             given = set(written.findall(asked))

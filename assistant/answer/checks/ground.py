@@ -66,16 +66,14 @@ from ..forms import (
 )
 from ..support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
 from .dates import event_year, lacks_date_part, year_mismatch
-from .near_miss import (
+from .measures import (
     average_for_total,
     date_for_count,
-    deputy_posts,
-    group_figure,
-    missing_post,
     other_measure,
     share_for_count,
     unpriced_money,
 )
+from .near_miss import deputy_posts, group_figure, missing_post
 from .romanized import read_in, unread_names
 from .scope import wider_scope
 
