@@ -18,10 +18,10 @@ from typing import Any
 from .answer import gloss
 from .answer.answerability import Calibration
 from .answer.converse import QueryPreparer
-from .answer.decompose import plan_steps
 from .answer.generate import load_generator
 from .answer.pipeline import Answerer
 from .answer.prompting import AnswerLanguage, Prompts, answer_language
+from .answer.steps.decompose import plan_steps
 from .errors import InputError
 from .ingest.load import Skipped, load_paths
 from .ingest.normalize import has_cjk

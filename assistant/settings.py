@@ -91,14 +91,14 @@ class Settings:
     # Answering (assistant/answer/).
     evidence_tokens: int = 200  # prompt budget for the evidence sentences
     evidence_sentences: int = 5
-    evidence_alternatives: int = 0  # rival answer sentences shown besides the cover (evidence.py)
+    evidence_alternatives: int = 0  # rival answer sentences shown besides the cover (answer/evidence/selection.py)
     # Share of the best sentence's score a further evidence sentence must reach
-    # (evidence.py). 0.25 was measured live on both tune halves (eval/RESULTS.md,
+    # (answer/evidence/selection.py). 0.25 was measured live on both tune halves (eval/RESULTS.md,
     # 2026-11-30 afternoon): +13 prompt tokens, fewer false refusals, but more
     # unanswerable questions answered (corpus tune 152 -> 150 right outcomes).
     evidence_floor: float = 0.35
     # Credit (share of the question's term weight) a sentence earns for the terms its
-    # passage's heading and earlier sentences hold and it lacks (evidence.py): the
+    # passage's heading and earlier sentences hold and it lacks (answer/evidence/selection.py): the
     # subject an encyclopedia passage names once. 0.25 was chosen offline on the tune
     # sets by replaying the selection over their recorded passages (gold answer in the
     # evidence 85.2 -> 93.0% on cmrc2018's tune sets, 86.5 -> 88.5% on the corpus tune
@@ -107,18 +107,18 @@ class Settings:
     # on its own words.
     evidence_context: float = 0.25
     # Weight of a sentence's dense similarity to the question in its evidence score
-    # (evidence.py; 0 scores on words alone). 0.2 put the gold answer in the evidence
+    # (evidence/selection.py; 0 scores on words alone). 0.2 put the gold answer in the evidence
     # more often on both tune halves (corpus 86.4 -> 87.9%, cmrc 89.7 -> 93.6%) and won
     # there live (+1, +2 right outcomes against weight 0), but not on the held-out sets (report halves,
     # blind2, blind3: -2 right outcomes together, +5 to +18 prompt tokens; eval/RESULTS.md,
     # 2026-11-30 evening), so it is off by default.
     evidence_dense_weight: float = 0.0
     # Most tokens of the bridge sentence a second search may add for a question that
-    # links two documents (answer/bridge.py); 0 turns the second hop off.
+    # links two documents (answer/evidence/bridge.py); 0 turns the second hop off.
     bridge_tokens: int = 120
     # Answer in steps a question that names a thing by description ("…的那所高校，据白皮书…？":
     # which thing, then what is asked of it) or compares two figures ("A与B相比，哪个
-    # 更大？": each figure, then code compares them); answer/decompose.py, versus.py.
+    # 更大？": each figure, then code compares them); answer/steps/decompose.py, versus.py.
     decompose: bool = True
     answer_threshold: float | None = None  # None: the calibrated threshold
     max_answer_tokens: int = 120

@@ -24,7 +24,7 @@ import statistics
 from pathlib import Path
 
 from assistant import Assistant, Settings
-from assistant.answer.evidence import dense_similarity, select_evidence
+from assistant.answer.evidence.selection import dense_similarity, select_evidence
 from assistant.evaluation.answer_norm import normalize_answer
 from assistant.evaluation.harness import prepare
 from assistant.evaluation.splits import HALVES, half_of

@@ -1,5 +1,5 @@
 """Deterministic test doubles for the Embedder and Generator protocols, and for the
-one-question answerer that multi-step answers call (``answer.steps.AnswerOne``)."""
+one-question answerer that multi-step answers call (``answer.steps.plan.AnswerOne``)."""
 
 from __future__ import annotations
 

@@ -21,15 +21,15 @@ from assistant.answer.checks.ground import (
     unsupported_facts,
 )
 from assistant.answer.cite import MARKER_OPEN
-from assistant.answer.evidence import (
+from assistant.answer.evidence.selection import (
     QuestionKind,
     dense_similarity,
     question_kind,
     select_evidence,
 )
+from assistant.answer.evidence.sentences import passage_sentences
 from assistant.answer.pipeline import check_answer, cite_checked, present
 from assistant.answer.prompting import answer_language, is_refusal
-from assistant.answer.sentences import passage_sentences
 from assistant.answer.support import (
     MIN_SUBJECT_COVERAGE,
     asked_sentence,

@@ -1,4 +1,4 @@
-"""Second hop (answer/bridge.py): the sentence that joins a two-document question."""
+"""Second hop (answer/evidence/bridge.py): the sentence that joins a two-document question."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.answer.bridge import plan_hop, proper_names, second_hop
-from assistant.answer.evidence import Evidence, select_evidence
+from assistant.answer.evidence.bridge import plan_hop, proper_names, second_hop
+from assistant.answer.evidence.selection import Evidence, select_evidence
 from assistant.types import Chunk, Hit
 
 

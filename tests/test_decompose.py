@@ -1,12 +1,12 @@
-"""Two-step answers for questions that name a thing by description (``assistant.answer.decompose``)."""
+"""Two-step answers for questions that name a thing by description (``assistant.answer.steps.decompose``)."""
 
 from __future__ import annotations
 
 import pytest
 from fakes import ScriptedAnswers, numbered_hit
 
-from assistant.answer.decompose import Bridge, found_name, plan_steps, split_bridge
-from assistant.answer.versus import Comparison
+from assistant.answer.steps.decompose import Bridge, found_name, plan_steps, split_bridge
+from assistant.answer.steps.versus import Comparison
 from assistant.types import Answer, Citation
 
 

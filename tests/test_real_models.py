@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, Settings
-from assistant.answer.evidence import dense_similarity, select_evidence
+from assistant.answer.evidence.selection import dense_similarity, select_evidence
 from assistant.evaluation.harness import load_evalset
 from assistant.evaluation.metrics import normalize_answer
 

@@ -1,4 +1,4 @@
-"""Comparisons of two figures from two documents (``assistant.answer.versus``)."""
+"""Comparisons of two figures from two documents (``assistant.answer.steps.versus``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from fakes import ScriptedAnswers, numbered_hit
 
-from assistant.answer.versus import Comparison, Figure, figure_in, split_comparison
+from assistant.answer.steps.versus import Comparison, Figure, figure_in, split_comparison
 from assistant.types import Answer, Citation
 
 
@@ -35,13 +35,19 @@ def test_other_questions_are_no_comparison(question: str) -> None:
     assert split_comparison(question) is None
 
 
+def _figure(answer: str, question: str) -> Figure:
+    found = figure_in(answer, question)
+    assert found is not None, answer
+    return found
+
+
 def test_figures_are_read_with_their_magnitude_and_unit() -> None:
     assert figure_in("79亿元[1]", "金额是多少？") == Figure("79亿元", Decimal("7900000000"), "元")
     # the question's own figure (40个) is not the answer's
-    assert figure_in("40个项目涉及金额约79亿元", "40个项目涉及的金额是多少？").value == Decimal("7900000000")
+    assert _figure("40个项目涉及金额约79亿元", "40个项目涉及的金额是多少？").value == Decimal("7900000000")
     # an English answer is read from the Chinese original it keeps
-    assert figure_in("About 10 billion yuan (100亿元) [2]", "What is the fund?").value == Decimal("1e10")
-    assert figure_in("2,447家", "有多少家？").unit == "家"
+    assert _figure("About 10 billion yuan (100亿元) [2]", "What is the fund?").value == Decimal("1e10")
+    assert _figure("2,447家", "有多少家？").unit == "家"
     assert figure_in("金额超79亿元[1]", "金额是多少？") == Figure("超79亿元", Decimal("7900000000"), "元")
     assert figure_in("资料没有说明", "有多少家？") is None
 
@@ -66,7 +72,8 @@ def test_code_compares_the_two_figures_and_cites_both() -> None:
     assert [c.marker for c in final.citations] == [1, 3] and len(final.hits) == 4
     assert final.evidence == "[1] 第0段\n[3] 第0段"
     smaller = Comparison("甲的投资", "乙的基金", "smaller")
-    assert list(smaller.run("原问题？", script))[-1].text.startswith("甲的投资更小")
+    last = list(smaller.run("原问题？", script))[-1]
+    assert isinstance(last, Answer) and last.text.startswith("甲的投资更小")
 
 
 @pytest.mark.parametrize(("a", "b"), [

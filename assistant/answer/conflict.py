@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from ..search.terms import key_terms
 from ..types import Hit
-from .evidence import QuestionKind, question_kind
+from .evidence.selection import QuestionKind, question_kind
+from .evidence.sentences import passage_sentences
 from .forms import MEASURE_WORDS, YEAR, compare_form, has_number, source_form, supported
 from .prompting import AnswerLanguage
-from .sentences import passage_sentences
 from .support import evidence_lines, supporting_passages, term_share
 
 # A figure with its scale and unit: 668 PFlops, 1.69万元, 802万标箱, 35%.

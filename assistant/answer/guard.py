@@ -226,7 +226,7 @@ _CUT_HERE = "\ue000"
 _MARK = r"[，；;。!！?？\n]|,(?!\d)|\.(?=\s|$)"
 _CLAUSE = re.compile(rf"(?:(?!{_MARK}).)*(?:{_MARK})?", re.DOTALL)
 # A bracketed aside: removed alone when it addresses the model. A sentence over
-# ``evidence.MAX_SENTENCE_CHARS`` is split at a comma or colon, possibly inside an
+# ``evidence.sentences.MAX_SENTENCE_CHARS`` is split at a comma or colon, possibly inside an
 # aside, so an aside may also open without closing (at the end) or close without opening.
 _ASIDE = re.compile(r"（[^（）]{1,120}）|\([^()]{1,120}\)|【[^【】]{1,120}】|\[[^\[\]]{1,120}\]"
                     r"|[（(【\[][^（）()【】\[\]]{1,120}$|^[^（）()【】\[\]]{1,120}[）)】\]]")

@@ -1,6 +1,6 @@
 """The answering step: evidence → calibrated decision → grounded, cited, localised answer.
 
-1. ``evidence.select_evidence`` keeps the few sentences of the retrieved
+1. ``evidence.selection.select_evidence`` keeps the few sentences of the retrieved
    passages that cover the question (≈100–200 prompt tokens instead of 700),
    none from a document that tries to instruct the model (``guard``; the
    answer names the documents left out). When they leave half of a question
@@ -30,11 +30,11 @@ from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
 from ..types import Answer, Citation, Document, Embedder, Generator, Hit
 from .answerability import TERMS_SCALE, Calibration, Signals
-from .bridge import Search, second_hop
 from .checks.ground import drop_meta, is_grounded
 from .cite import MARKER_OPEN, citations_for, cite_passages, verify
 from .conflict import candidates, rival_figures, rival_notes
-from .evidence import Evidence, dense_similarity, select_evidence, source_span
+from .evidence.bridge import Search, second_hop
+from .evidence.selection import Evidence, dense_similarity, select_evidence, source_span
 from .guard import has_instruction
 from .language import ENGLISH, fix_english_scale, localize_answer, question_script, to_script
 from .prompting import ANSWER_LANGUAGES, AnswerLanguage, Prompts, is_refusal

@@ -47,7 +47,7 @@ import re
 
 from ...ingest.normalize import has_cjk
 from ..cite import MARKER, facts
-from ..evidence import FIGURE_KINDS, question_kind
+from ..evidence.selection import FIGURE_KINDS, question_kind
 from ..forms import (
     CHINESE_COUNT,
     CJK_OR_WORD,

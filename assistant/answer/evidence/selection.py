@@ -41,11 +41,11 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..ingest.normalize import normalize
-from ..search.terms import key_terms, term_coverage
-from ..settings import Settings
-from ..types import Embedder, Hit
-from .guard import strip_instructions
+from ...ingest.normalize import normalize
+from ...search.terms import key_terms, term_coverage
+from ...settings import Settings
+from ...types import Embedder, Hit
+from ..guard import strip_instructions
 from .sentences import Sentence, passage_sentences, person_names
 
 

@@ -26,11 +26,11 @@ import warnings
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
-from ..ingest.normalize import normalize
-from ..search.lexical import STOPWORDS
-from ..search.terms import QUESTION_WORDS
-from ..types import Hit
-from .evidence import Evidence, asked_units, cover, repeats_question
+from ...ingest.normalize import normalize
+from ...search.lexical import STOPWORDS
+from ...search.terms import QUESTION_WORDS
+from ...types import Hit
+from .selection import Evidence, asked_units, cover, repeats_question
 from .sentences import Sentence, passage_sentences
 
 # Share of the question's key-term weight the first evidence must leave uncovered

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from ..types import Answer
-from .cite import MARKER
-from .forms import MEASURE_WORDS, compare_form, has_number
-from .language import ENGLISH, MAGNITUDE_EXPONENTS, question_script
-from .steps import AnswerOne, final_answer, shift_evidence, summed_timings
-from .support import QUALIFIERS
+from ...types import Answer
+from ..cite import MARKER
+from ..forms import MEASURE_WORDS, compare_form, has_number
+from ..language import ENGLISH, MAGNITUDE_EXPONENTS, question_script
+from ..support import QUALIFIERS
+from .plan import AnswerOne, final_answer, shift_evidence, summed_timings
 
 Direction = Literal["larger", "smaller"]
 

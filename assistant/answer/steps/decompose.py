@@ -43,10 +43,10 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ..types import Answer, Citation
-from .cite import MARKER
-from .language import ENGLISH, question_script
-from .steps import AnswerOne, StepPlan, final_answer, summed_timings
+from ...types import Answer, Citation
+from ..cite import MARKER
+from ..language import ENGLISH, question_script
+from .plan import AnswerOne, StepPlan, final_answer, summed_timings
 from .versus import split_comparison
 
 with warnings.catch_warnings():

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..ingest.chunk import TITLE_LINE_CHARS, split_sentences
-from ..ingest.normalize import normalize
-from ..types import Hit
-from .guard import strip_instructions
+from ...ingest.chunk import TITLE_LINE_CHARS, split_sentences
+from ...ingest.normalize import normalize
+from ...types import Hit
+from ..guard import strip_instructions
 
 with warnings.catch_warnings():
     # jieba imports pkg_resources, which warns on every start; nothing to act on.

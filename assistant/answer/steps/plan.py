@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from ..types import Answer
+from ...types import Answer
 
 # Streams one question's answer: text pieces, then the final ``Answer``.
 AnswerOne = Callable[[str], Iterator["str | Answer"]]
