@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer.answerability import CALIBRATION_PATH, SIGNALS, Calibration
+from assistant.errors import InputError
 from assistant.evaluation.replay import (
     checked_answer,
     confidence,
@@ -119,7 +120,12 @@ def main(argv: list[str] | None = None) -> int:
                for m, v in d.items()}
     source = (f"eval/calibrate.py {' '.join(str(r) for r in args.runs)} "
               f"(fitted on {len(through)} tune rows; threshold maximises right outcomes on tune)")
-    cal = Calibration(weights=weights, bias=b, threshold=best, source=source, metrics=metrics)
+    try:  # the evidence context credit is measured live, not fitted here: keep it
+        context = Calibration.load(generator, args.out).evidence_context
+    except InputError:
+        context = 0.0
+    cal = Calibration(weights=weights, bias=b, threshold=best, source=source, metrics=metrics,
+                      evidence_context=context)
     print(f"generator {generator}; weights {weights}; bias {b:.3f}; threshold {best}")
     print("threshold   tune: refusal / false refusal / accuracy    report: refusal / false refusal / accuracy")
     for t in THRESHOLDS[::5] + [best]:

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                                  floor=settings.evidence_floor,
                                  similarity=dense_similarity(bot.embedder, phrasings),
                                  dense_weight=settings.evidence_dense_weight,
-                                 context=settings.evidence_context)
+                                 context=bot.answerer.context_credit(settings))
             shown = ev.format()
             tokens.append(count(shown))
             hit_ok = contains_gold(" ".join(h.chunk.text for h in hits), list(item.answers))

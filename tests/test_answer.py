@@ -106,12 +106,14 @@ def test_a_sentence_carries_the_subject_its_passage_named_before_it() -> None:
         return select_evidence(question, hits, len, budget=200, max_sentences=3, context=context).format()
 
     assert "水深" not in shown([other, own], 0.0)
-    with_context = shown([other, own], Settings().evidence_context)
+    credit = Calibration.load(Settings().generator).evidence_context
+    assert credit > 0
+    with_context = shown([other, own], credit)
     assert "水深0.5至3公尺" in with_context and "印度洋" not in with_context  # no number: no form bonus
     continued = _hit("水深0.5至3公尺。幼鱼背鳍末端有一黑色斑。", 1, heading="白尾雀鲷")
     head = _hit("白尾雀鲷，又称金尾雀鲷，为雀鲷科的一种。", 2)
     assert "水深" not in shown([other, continued, head], 0.0)
-    assert "水深0.5至3公尺" in shown([other, continued, head], Settings().evidence_context)
+    assert "水深0.5至3公尺" in shown([other, continued, head], credit)
     with pytest.raises(ValueError, match="evidence_context"):
         Settings(evidence_context=1.5)
 

@@ -61,13 +61,16 @@ class Signals:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Logistic weights over ``SIGNALS`` and the answer threshold."""
+    """Logistic weights over ``SIGNALS`` and the answer threshold, with the evidence
+    context credit the model was measured best with (``evidence_context``: what
+    ``Settings.evidence_context`` means when it is None; 0 when never measured)."""
 
     weights: dict[str, float]
     bias: float
     threshold: float
     source: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
+    evidence_context: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(SIGNALS)
@@ -75,6 +78,8 @@ class Calibration:
             raise InputError(f"calibration names unknown signals {sorted(unknown)}; known: {SIGNALS}")
         if not 0.0 <= self.threshold <= 1.0:
             raise InputError(f"calibration threshold {self.threshold} is outside [0, 1]")
+        if not 0.0 <= self.evidence_context <= 1.0:
+            raise InputError(f"calibration evidence_context {self.evidence_context} is outside [0, 1]")
 
     def confidence(self, signals: Signals) -> float:
         """Probability-like confidence that the documents answer the question."""
@@ -89,7 +94,8 @@ class Calibration:
             data = json.loads(path.read_text(encoding="utf-8"))[generator]
             return cls(weights={k: float(v) for k, v in data["weights"].items()},
                        bias=float(data["bias"]), threshold=float(data["threshold"]),
-                       source=str(data.get("source", "")), metrics=dict(data.get("metrics", {})))
+                       source=str(data.get("source", "")), metrics=dict(data.get("metrics", {})),
+                       evidence_context=float(data.get("evidence_context", 0.0)))
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise InputError(f"no answerability calibration for {generator!r} in {path} ({exc!r}); "
                              f"fit one with eval/calibrate.py on runs of that model") from exc

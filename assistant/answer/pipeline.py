@@ -125,6 +125,12 @@ class Answerer:
                 out.add(n)
         return frozenset(out)
 
+    def context_credit(self, settings: Settings) -> float:
+        """The evidence context credit: ``settings.evidence_context``, or the one this
+        generator was measured best with (its calibration)."""
+        return (settings.evidence_context if settings.evidence_context is not None
+                else self.calibration.evidence_context)
+
     def prompts(self, lang: AnswerLanguage) -> Prompts:
         """The prompt files of answer language ``lang``."""
         return self._prompts[lang]
@@ -159,7 +165,7 @@ class Answerer:
         evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
                                    settings.evidence_sentences, settings.evidence_alternatives, untrusted,
                                    settings.evidence_floor, similarity, settings.evidence_dense_weight,
-                                   settings.evidence_context)
+                                   self.context_credit(settings))
         if search is not None:
             evidence = second_hop(evidence, phrasings, search, lambda found: self.untrusted(found, documents),
                                   settings.bridge_tokens, gen.count_tokens)

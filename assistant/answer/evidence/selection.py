@@ -221,7 +221,7 @@ def select_evidence(
     floor: float = Settings.evidence_floor,
     similarity: SentenceSimilarity | None = None,
     dense_weight: float = Settings.evidence_dense_weight,
-    context: float = Settings.evidence_context,
+    context: float = 0.0,
 ) -> Evidence:
     """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
     sentence is always kept; headings shown with a passage are not counted).
