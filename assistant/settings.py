@@ -100,10 +100,10 @@ class Settings:
     # Credit (share of the question's term weight) a sentence earns for the terms its
     # passage's heading and earlier sentences hold and it lacks (evidence/selection.py):
     # the subject an encyclopedia passage names once. None: the generator's measured
-    # value in calibration.json. For the 1.5B model 0.25, chosen offline on the tune sets
-    # by replaying the selection over their recorded passages (gold answer in the
-    # evidence 85.2 -> 93.0% on cmrc2018's tune sets, 86.5 -> 88.5% on the corpus tune
-    # sets, for +13 and +1 evidence tokens; 0.15: 88.3%, 0.35: 93.8% for +32) and
+    # value in calibration.json. For the 1.5B model 0.25, chosen on the tune sets by
+    # eval/evidence_recall.py (gold answer in the evidence, cmrc2018's three tune sets /
+    # the corpus tune half and corpus-extra: 0 85.2 / 82.0%, 0.15 88.3 / 83.2%, 0.25
+    # 93.0 / 83.2% for +12 / +4 evidence tokens, 0.35 93.0 / 83.8% for +22 / +7) and
     # measured live; for the 0.5B model 0 (live on the corpus tune half: 117 right
     # outcomes at 0, 116 at 0.25). eval/RESULTS.md, 2026-11-30 fourth session.
     evidence_context: float | None = None

@@ -47,14 +47,19 @@ def tokenize(text: str) -> list[str]:
     return [tok for tok in search_tokens(text) if tok not in STOPWORDS]
 
 
+def words_of(pieces: Sequence[str]) -> list[str]:
+    """The words among jieba's ``pieces``: stripped, punctuation and spaces dropped."""
+    return [t for t in (w.strip() for w in pieces) if t and _TOKEN_OK.search(t)]
+
+
 def search_tokens(text: str) -> list[str]:
     """Search-mode jieba words of ``text`` (a long word and its sub-words), lowercased."""
-    return [t for t in (w.strip() for w in jieba.lcut_for_search(text.lower())) if t and _TOKEN_OK.search(t)]
+    return words_of(jieba.lcut_for_search(text.lower()))
 
 
 def word_tokens(text: str) -> list[str]:
     """Plain (not search-mode) jieba words of ``text``, lowercased, punctuation dropped."""
-    return [t for t in (w.strip() for w in jieba.lcut(text.lower())) if t and _TOKEN_OK.search(t)]
+    return words_of(jieba.lcut(text.lower()))
 
 
 class BM25Index:

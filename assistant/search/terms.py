@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 
 from ..ingest.normalize import normalize
-from .lexical import STOPWORDS, word_tokens
+from .lexical import STOPWORDS, words_of
 
 with warnings.catch_warnings():
     # jieba imports pkg_resources, which warns on every start; nothing to act on.
@@ -61,21 +62,26 @@ def split_names(text: str) -> list[str]:
     班卡雀鲷 (班卡雀|鲷), 榅桲 (榅|桲). A run of single name characters
     (``_NAME_CHAR_TAGS``) is joined with the content word right before it; a name of
     one character stays unseen."""
+    return _joined_names(jieba.lcut(text))
+
+
+def _joined_names(pieces: Sequence[str]) -> list[str]:
+    """``split_names`` over jieba's ``pieces`` of a text (punctuation kept, so a name
+    never joins across it)."""
     names: list[str] = []
-    words = jieba.lcut(text)
     i = 0
-    while i < len(words):
+    while i < len(pieces):
         j = i
-        while j < len(words) and len(words[j]) == 1 and _CJK_WORD.fullmatch(words[j]) \
-                and words[j] not in STOPWORDS and _name_char(words[j]):
+        while j < len(pieces) and len(pieces[j]) == 1 and _CJK_WORD.fullmatch(pieces[j]) \
+                and pieces[j] not in STOPWORDS and _name_char(pieces[j]):
             j += 1
         if j == i:
             i += 1
             continue
-        prev = words[i - 1] if i else ""
+        prev = pieces[i - 1] if i else ""
         head = prev if len(prev) > 1 and _CJK_WORD.fullmatch(prev) and prev not in STOPWORDS \
             and prev not in QUESTION_WORDS else ""
-        name = head + "".join(words[i:j])
+        name = head + "".join(pieces[i:j])
         if len(name) >= 2:
             names.append(name)
         i = j
@@ -92,11 +98,12 @@ def key_terms(question: str) -> dict[str, float]:
     text = normalize(question)
     for phrase in QUESTION_PHRASES:
         text = text.replace(phrase, " ")
-    for tok in word_tokens(text):
+    pieces = jieba.lcut(text.lower())  # segmented once: the words, and the names it cut apart
+    for tok in words_of(pieces):
         if tok in STOPWORDS or tok in QUESTION_WORDS or len(tok) < 2 and not tok.isdigit():
             continue
         terms[tok] = _weight(tok)
-    for name in split_names(text):
+    for name in _joined_names(pieces):
         terms.setdefault(name, _weight(name))
     return terms
 

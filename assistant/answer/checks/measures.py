@@ -141,7 +141,7 @@ MEASURES: tuple[AskedMeasure, ...] = (
 
 def other_measure(answer: str, question: str, evidence: str) -> list[str]:
     """The figures of an answer to a question asking for a kind of quantity by name
-    (``MEASURES``: money, people, length, weight) when every one of them carries a unit of
+    (``MEASURES``: money, people, length, area, weight) when every one of them carries a unit of
     another kind (20GWh or 90% for an investment, 17座 for residents, 1887年 for a
     length) and none of the asked kind or none at all (10亿 may be money); figures
     the question gives are not counted. ``evidence`` is not read: the answer's own

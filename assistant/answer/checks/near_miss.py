@@ -26,8 +26,8 @@ dean of a college is (首任院长是谁), the model names the official of anoth
 ``missing_post`` finds the post a who-question asks about (``asked_post``) when
 no evidence line holding the answer names it.
 
-The checks that the figure is of the kind asked (money, people, a length, a total,
-a count) are in ``measures``. Any finding turns the answer into a refusal
+The checks that the figure is of the kind asked (money, people, a length, an area,
+a weight, a total, a count) are in ``measures``. Any finding turns the answer into a refusal
 (``ground.is_grounded``).
 """
 

@@ -188,15 +188,21 @@ def repeats_question(norm: str, asked: set[str]) -> bool:
     return bool(units) and all(u in asked for u in units)
 
 
-def _earlier_text(pool: Sequence[Sentence], hits: Sequence[Hit]) -> dict[Sentence, str]:
-    """For each sentence, the search form of its passage's heading (the title a
-    continued passage carries) and of the sentences before it in its passage
-    (``pool`` in passage order)."""
-    out: dict[Sentence, str] = {}
-    text: dict[int, str] = {}
+def _context_credit(pool: Sequence[Sentence], hits: Sequence[Hit], terms: dict[str, float], credit: float,
+                    has_form: Callable[[Sentence], bool]) -> dict[Sentence, float]:
+    """Each sentence's credit for its passage's context: ``credit`` times the share of
+    the question's term weight that its passage's heading (the title a continued
+    passage carries) and earlier sentences hold and it lacks. Only a sentence holding
+    a term of its own or the asked form (``has_form``) earns it; ``pool`` is in
+    passage order."""
+    total = sum(terms.values()) or 1.0
+    out: dict[Sentence, float] = {}
+    before: dict[int, str] = {}
     for s in pool:
-        out[s] = text.get(s.passage, normalize(hits[s.passage - 1].chunk.heading).lower())
-        text[s.passage] = f"{out[s]} {s.norm}"
+        text = before.setdefault(s.passage, normalize(hits[s.passage - 1].chunk.heading).lower())
+        if has_form(s) or any(t in s.norm for t in terms):
+            out[s] = credit * sum(w for t, w in terms.items() if t not in s.norm and t in text) / total
+        before[s.passage] = f"{text} {s.norm}"
     return out
 
 
@@ -263,17 +269,14 @@ def select_evidence(
         scores = similarity([s.prompt_text for s in pool])
         dense = {s: dense_weight * v for s, v in zip(pool, scores, strict=True)}
 
-    earlier = _earlier_text(pool, hits) if context else {}
+    carried = (_context_credit(pool, hits, terms, context, lambda s: _kind_match(kind, s.norm, asked))
+               if context else {})
 
     def gain(s: Sentence, fresh: bool = False) -> float:
         lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT
                       for t, w in terms.items() if t in s.norm) / total
         bonus = KIND_BONUS if _kind_match(kind, s.norm, asked) else 0.0
-        carried = 0.0
-        if bonus or lexical:  # a sentence with neither a word of the question nor its form carries nothing
-            before = earlier.get(s, "")
-            carried = context * sum(w for t, w in terms.items() if t not in s.norm and t in before) / total
-        return lexical + bonus + carried - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0)
+        return lexical + bonus + carried.get(s, 0.0) - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0)
 
     while pool and len(chosen) < max_sentences:
 
