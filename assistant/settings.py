@@ -105,7 +105,10 @@ class Settings:
     # the corpus tune half and corpus-extra: 0 85.2 / 82.0%, 0.15 88.3 / 83.2%, 0.25
     # 93.0 / 83.2% for +12 / +4 evidence tokens, 0.35 93.0 / 83.8% for +22 / +7) and
     # measured live; for the 0.5B model 0 (live on the corpus tune half: 117 right
-    # outcomes at 0, 116 at 0.25). eval/RESULTS.md, 2026-11-30 fourth session.
+    # outcomes at 0, 116 at 0.25). eval/RESULTS.md, 2026-11-30 fourth session. 0.5 put
+    # more answers in the evidence of paraphrased questions (cmrc-extra3 61.1 -> 69.4%)
+    # but lost 5 right outcomes live on the cmrc2018 tune half and cmrc-extra (more
+    # near-misses answered, more distractors read): fifth session.
     evidence_context: float | None = None
     # Weight of a sentence's dense similarity to the question in its evidence score
     # (evidence/selection.py; 0 scores on words alone). 0.2 put the gold answer in the evidence

@@ -12,7 +12,10 @@ or a refusal of an unanswerable one), with every check applied. The result is wr
 half's numbers are printed for the record, never used for fitting.
 
     .venv/bin/python eval/calibrate.py eval/runs/corpus-t0 eval/runs/cmrc-t0 [--dry-run] \
-        [--signals p_refuse,coverage,missing,top_dense,english]
+        [--whole eval/runs/cmrc-extra-t0 …] [--signals p_refuse,coverage,missing,top_dense,english]
+
+``--whole`` runs are of sets written for tuning (cmrc-extra*, corpus-extra): all
+their rows are fitted on, not only the tune half of their ids.
 
 It also prints what each run scores with the fitted threshold, per half,
 replayed under today's answer checks (``assistant.evaluation.replay``).
@@ -63,12 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the calibration")
     ap.add_argument("--out", type=Path, default=CALIBRATION_PATH)
+    ap.add_argument("--whole", nargs="+", type=Path, default=[], metavar="RUN",
+                    help="runs of sets written for tuning (cmrc-extra*, corpus-extra): every row is tune")
     ap.add_argument("--signals", default=",".join(SIGNALS),
                     help=f"comma-separated signals to fit on (default all: {','.join(SIGNALS)})")
     args = ap.parse_args(argv)
     prompts = load_prompts()
     rows, generators = [], set()
-    for run in args.runs:
+    whole = {run.name for run in args.whole}
+
+    def half(row: dict) -> str:
+        """The row's half: a set written for tuning is tune throughout."""
+        return "tune" if row["run"] in whole else half_of(row["id"])
+
+    for run in [*args.runs, *args.whole]:
         run_rows, config = load_run(run)
         generators.add(str(config["generator"]))
         rows += [{**r, "run": run.name} for r in run_rows]
@@ -79,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     generator = generators.pop()
     answers = {id(r): checked_answer(r, prompts) for r in rows}
     # Fit on what the answer checks let through: the calibration decides the rest.
-    through = [r for r in rows if answers[id(r)] is not None and half_of(r["id"]) == "tune"]
+    through = [r for r in rows if answers[id(r)] is not None and half(r) == "tune"]
     if not through:
         print("no answered rows with signals: run `assistant eval … --set answer_threshold=0` first",
               file=sys.stderr)
@@ -99,11 +110,11 @@ def main(argv: list[str] | None = None) -> int:
         groups: dict[str, list] = {}
         for r in rows:
             o = outcome(r, answers[id(r)], confidence(r, cal) < threshold)
-            for key in (f"{r['run']}/{half_of(r['id'])}", f"{r['run']}/all", f"all/{half_of(r['id'])}"):
+            for key in (f"{r['run']}/{half(r)}", f"{r['run']}/all", f"all/{half(r)}"):
                 groups.setdefault(key, []).append((r, o))
         return {k: rates(v) for k, v in sorted(groups.items()) if keep is None or k == keep}
 
-    tune_rows = [r for r in rows if half_of(r["id"]) == "tune"]
+    tune_rows = [r for r in rows if half(r) == "tune"]
     n_answerable = sum(1 for r in tune_rows if r["answerable"])
     n_unanswerable = len(tune_rows) - n_answerable
 
@@ -118,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     final = simulate(best)
     metrics = {f"{k}/{m}": round(v, 4) for k, d in final.items() if k.startswith("all/")
                for m, v in d.items()}
-    source = (f"eval/calibrate.py {' '.join(str(r) for r in args.runs)} "
+    named = " ".join(str(r) for r in args.runs) + (f" --whole {' '.join(str(r) for r in args.whole)}" if whole else "")
+    source = (f"eval/calibrate.py {named} "
               f"(fitted on {len(through)} tune rows; threshold maximises right outcomes on tune)")
     try:  # the evidence context credit is measured live, not fitted here: keep it
         context = Calibration.load(generator, args.out).evidence_context
@@ -130,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     print("threshold   tune: refusal / false refusal / accuracy    report: refusal / false refusal / accuracy")
     for t in THRESHOLDS[::5] + [best]:
         sim = simulate(t)
-        a, c = sim["all/tune"], sim["all/report"]
+        a, c = sim["all/tune"], sim.get("all/report", rates([]))
         print(f"{t:9.2f}   {a['refusal']:6.1%} / {a['false_refusal']:6.1%} / {a['accuracy']:6.1%}"
               f"      {c['refusal']:6.1%} / {c['false_refusal']:6.1%} / {c['accuracy']:6.1%}")
     print("\nat the chosen threshold (n, accuracy, refusal, false refusal):")

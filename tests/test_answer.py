@@ -41,7 +41,7 @@ from assistant.answer.support import (
 )
 from assistant.errors import InputError
 from assistant.evaluation.replay import load_prompts
-from assistant.search.terms import key_terms, split_names
+from assistant.search.terms import key_terms, split_names, subject_terms
 from assistant.types import Chunk, Hit
 
 
@@ -409,6 +409,9 @@ def test_a_figure_beside_a_measure_the_evidence_lacks_is_no_answer() -> None:
     # Restating what the evidence has, or the source the question cites, is fine.
     assert restated_gaps("专利申请量累计为1788件[1]。", "据白皮书，专利申请量累计是多少件？", ev) == []
     assert restated_gaps("据白皮书，专利申请量为1788件[1]。", "据白皮书，专利申请量累计是多少件？", ev) == []
+    # A demonstrative phrase (这一属) points back at the subject: it is no measure.
+    fossil = "[1] 牠们生存于300-50万年前的上新世晚期至更新世中期。"
+    assert restated_gaps("这一属生活在距今300-50万年前。", "硕齿兽这一属生活在距今多少年前？", fossil) == []
 
 
 def test_an_answer_is_attributed_to_the_fewest_lines_that_hold_it() -> None:
@@ -473,6 +476,20 @@ def test_the_subject_is_judged_on_the_sentence_that_asks() -> None:
     assert asked_sentence(question).startswith("白皮书")
     assert is_grounded("数据商和专业服务机构[2]", question, ev)
     assert asked_sentence("梁修身曾经获得过什么奖项？") == "梁修身曾经获得过什么奖项？"
+
+
+def test_words_that_ask_are_no_part_of_the_subject() -> None:
+    """jieba makes key terms of a question word and what follows it (哪部, 哪一篇, 几颗牙):
+    no evidence writes them, so they only lowered the share of the question a line about
+    its subject holds, and right answers to paraphrased questions were refused."""
+    terms = subject_terms("某兽嘴里一共长着几颗牙？")
+    assert not any(t.startswith("几") for t in terms) and any(t.startswith("几") for t in key_terms("某兽嘴里一共长着几颗牙？"))
+    assert "哪部" not in subject_terms("《子不语》的另一个书名典出哪部古籍的哪一篇？")
+    assert "哪吒" in subject_terms("哪吒的父亲是谁？")  # a name jieba knows stays
+    ev = "[1] 《子不语》成书后，作者改用书名《新齐谐》，取自《庄子·逍遥游》。"
+    question = "《子不语》的另一个书名典出哪部古籍的哪一篇？"
+    assert subject_coverage("《庄子·逍遥游》[1]", question, ev) >= MIN_SUBJECT_COVERAGE
+    assert is_grounded("《庄子·逍遥游》[1]", question, ev)
 
 
 def test_a_numbered_route_the_holding_line_lacks_is_another_route() -> None:

@@ -2,7 +2,7 @@
 ``eval/gold/blind1.jsonl`` to ``eval/gold/blind4.jsonl`` (the blind held-out sets)
 and ``eval/gold/corpus-extra.jsonl`` (a tuning set): all checked the same way, but the counts and
 required question are the main set's alone. The tuning sets over the cmrc2018 documents
-(``cmrc-extra.jsonl``, ``cmrc-extra2.jsonl``) are checked against those documents.
+(``cmrc-extra.jsonl``, ``cmrc-extra2.jsonl``, ``cmrc-extra3.jsonl``) are checked against those documents.
 
 The source documents live outside the repository, in ``../shared/corpus``
 (relative to the repository root); the corpus-dependent checks are skipped
@@ -261,11 +261,14 @@ def test_unanswerable_decoys_absent_from_corpus(
 
 CMRC_EXTRA_PATH = REPO_ROOT / "eval" / "gold" / "cmrc-extra.jsonl"
 CMRC_EXTRA2_PATH = REPO_ROOT / "eval" / "gold" / "cmrc-extra2.jsonl"
+CMRC_EXTRA3_PATH = REPO_ROOT / "eval" / "gold" / "cmrc-extra3.jsonl"
+CMRC_EXTRA_PATHS = (CMRC_EXTRA_PATH, CMRC_EXTRA2_PATH, CMRC_EXTRA3_PATH)
 CMRC_DOCS = REPO_ROOT.parent / "shared" / "evalsets" / "cmrc2018" / "docs.jsonl"
 
 
 @pytest.mark.parametrize(("path", "answerable", "near_miss"), [
-    (CMRC_EXTRA_PATH, 30, 30), (CMRC_EXTRA2_PATH, 20, 40)], ids=["cmrc-extra", "cmrc-extra2"])
+    (CMRC_EXTRA_PATH, 30, 30), (CMRC_EXTRA2_PATH, 20, 40), (CMRC_EXTRA3_PATH, 36, 24)],
+    ids=["cmrc-extra", "cmrc-extra2", "cmrc-extra3"])
 def test_cmrc_tuning_set_rows_hold_in_their_documents(path: Path, answerable: int, near_miss: int) -> None:
     """The tuning sets over the cmrc2018 documents: answerable rows whose answers are
     verbatim in their document, near-miss rows with no answer, no document used twice
@@ -290,5 +293,5 @@ def test_cmrc_tuning_set_rows_hold_in_their_documents(path: Path, answerable: in
 
 
 def test_the_cmrc_tuning_sets_share_no_document() -> None:
-    first, second = (_load_gold(p) for p in (CMRC_EXTRA_PATH, CMRC_EXTRA2_PATH))
-    assert not {r["doc_ids"][0] for r in first} & {r["doc_ids"][0] for r in second}
+    docs = [{r["doc_ids"][0] for r in _load_gold(p)} for p in CMRC_EXTRA_PATHS]
+    assert sum(map(len, docs)) == len(set().union(*docs))

@@ -143,6 +143,9 @@ FACTORY = ("[1] 优必选在柳州建设机器人超级智慧工厂。20GWh动�
     ("白沙灯塔的高度是多少？", "建于1990年。[1]", ["1990"]),
     ("沃夫424距离太阳多远？", "大约14.2光年[1]", []),
     ("工期多长时间？", "3个月", []),
+    # 多长 after a span of time asks for a duration, not a length
+    ("众神给这项工程定的期限是多长？", "6个月[1]", []),
+    ("他的任期多长？", "4年", []),
     # a weight given as a length; 多重 inside a question means "multiple"
     ("日本名刀数珠丸的重量是多少？", "数珠丸的重量是81.1cm。", ["81.1"]),
     ("这把刀有多重？", "约1.2公斤[1]", []),
@@ -218,6 +221,7 @@ def test_a_year_of_another_event_dates_no_birth_or_death(question: str, answer: 
 
 FOUNDER = ("[1] 索尔维制碱法是1861年比利时化学家欧内斯特·索尔维（Ernest Solvay，1838-1922）发明的。"
            "1863年，索尔维公司成立于布鲁塞尔。1997年初，政府批出土地兴建训练场地。"
+           "他1952年开始写作。那份政论月刊1957年创刊，他是创刊作家。"
            "\n[2] 他接任父亲丹尼士（任期由1929年至1936年）。")
 
 
@@ -231,6 +235,9 @@ FOUNDER = ("[1] 索尔维制碱法是1861年比利时化学家欧内斯特·索�
     # the founding's own sentence; a life span in brackets after a Latin name
     ("索尔维公司是在哪一年成立的？", "1863年[1]", []),
     ("欧内斯特·索尔维是哪一年出生的？", "1838年[1]", []),
+    # a periodical's founding is its first issue (创刊)
+    ("他参与创办的那份政论月刊是哪一年创刊的？", "1957年[1]", []),
+    ("他参与创办的那份政论月刊是哪一年创刊的？", "1952年[1]", ["1952"]),
     # an event worded too freely to judge
     ("索尔维制碱法是哪一年发明的？", "1863年", []),
 ])

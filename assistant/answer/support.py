@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 
 from ..ingest.normalize import convert, has_cjk, to_halfwidth
-from ..search.terms import key_terms
+from ..search.terms import subject_terms
 from .cite import MARKER, facts, parse_markers
 from .forms import (
     CJK_OR_WORD,
@@ -122,8 +122,9 @@ MIN_SUBJECT_COVERAGE = 0.35
 
 
 def subject_coverage(answer: str, question: str, evidence: str) -> float | None:
-    """Weighted share of the question's Chinese key terms found in the evidence lines
-    that hold the answer (``supporting_passages``).
+    """Weighted share of the question's Chinese key terms (``subject_terms``: not the
+    words that ask, 哪部, 几颗牙) found in the evidence lines that hold the answer
+    (``supporting_passages``).
 
     A small model asked about 二户车站 copies the address of another station when
     the only address in its evidence is that one: the figure is grounded, the
@@ -131,7 +132,7 @@ def subject_coverage(answer: str, question: str, evidence: str) -> float | None:
     term, or no Chinese evidence line holds the answer (a Chinese question
     answered from English text is matched on facts alone).
     """
-    terms = {t: w for t, w in key_terms(asked_sentence(question)).items() if has_cjk(t)}
+    terms = {t: w for t, w in subject_terms(asked_sentence(question)).items() if has_cjk(t)}
     holding = _holding(answer, question, evidence)
     if not terms or not has_cjk(holding):
         return None

@@ -108,6 +108,20 @@ def key_terms(question: str) -> dict[str, float]:
     return terms
 
 
+# A key term jieba makes of a question word and what follows it (哪座, 哪一篇, 几颗牙,
+# 多长时间, 什么样): it asks "which / how many / how long", and no evidence writes it.
+_ASKING_WORD = re.compile(r"^(?:哪|几|什么|多少|多长|多久)")
+_NAME_TAGS = ("nr", "ns", "nt", "nz")  # jieba's names (哪吒 nrt), not its nouns (多长时间 n)
+
+
+def subject_terms(question: str) -> dict[str, float]:
+    """``key_terms`` of ``question`` without the words that ask (``_ASKING_WORD``,
+    unless jieba knows the word as a name): what a line must hold to be
+    about the question's subject."""
+    return {t: w for t, w in key_terms(question).items()
+            if not _ASKING_WORD.match(t) or (posseg.dt.word_tag_tab.get(t) or "").startswith(_NAME_TAGS)}
+
+
 def term_coverage(terms: dict[str, float], text: str) -> float:
     """Weighted share of ``terms`` that occur in ``text`` (normalised); 1.0 with no terms."""
     total = sum(terms.values())

@@ -32,7 +32,8 @@ model read:
 - a figure the evidence gives for the whole world does not answer a question
   about one country (``scope``);
 - the evidence lines holding the answer must be about the question: enough of
-  its Chinese key terms and all its Latin names or codes, and, for an English
+  its Chinese key terms (not the words that ask, 哪部 or 几颗牙: ``subject_terms``)
+  and all its Latin names or codes, and, for an English
   question, every Chinese name it glosses in brackets (``support``);
 - a name an English answer romanises (Qi Xiangdong) must be the pinyin of
   characters in the Chinese evidence (``romanized``).
@@ -133,6 +134,9 @@ def _written(value: int, source: str) -> bool:
 MIN_MEASURE_CHARS = 3
 # Names of the source a question cites (据白皮书, 据陈刚专访): not a measure.
 SOURCE_WORDS = frozenset("白皮书 专访 文章 报告 报道 节目 采访 新闻 资料".split())
+# Words opened by a demonstrative (这一属, 该工程) point back at what the question is
+# about; they name no measure.
+REFERRING = ("这", "那", "该", "此")
 
 
 def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
@@ -151,7 +155,7 @@ def restated_gaps(answer: str, question: str, evidence: str) -> list[str]:
     if not any(not has_number(f, asked) for f in FIGURE.findall(body)):
         return []
     restated = {w for w in content_words(body) if w in asked and len(w) >= MIN_MEASURE_CHARS
-                and w not in SOURCE_WORDS}
+                and w not in SOURCE_WORDS and not w.startswith(REFERRING)}
     return sorted(w for w in restated if not supported(w, source))
 
 

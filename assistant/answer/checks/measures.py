@@ -87,8 +87,10 @@ MONEY_NOUNS = ("投资", "资金", "金额", "产值", "营收", "收入", "销�
 # must count people.
 PEOPLE_NOUNS = ("居民", "人口", "人数", "员工", "职工", "学生", "观众", "游客", "会员", "球员", "士兵",
                 "people", "residents", "employees", "students", "visitors", "members", "inhabitants")
-# Words that ask for a length (全长, 多深); 多长时间 asks for a duration.
-LENGTH_ASKS = ("多长(?!时间)", "多高", "多深", "多远", "长度", "全长", "高度", "深度", "海拔", "距离",
+# Words that ask for a length (全长, 多深); 多长时间, and 多长 after a span of time
+# (期限是多长, 任期多长), ask for a duration.
+DURATION_NOUNS = ("时间", "期限", "时长", "任期", "工期", "刑期", "寿命", "周期", "假期", "历时")
+LENGTH_ASKS = (f"^(?!.*(?:{'|'.join(DURATION_NOUNS)})).*多长", "多高", "多深", "多远", "长度", "全长", "高度", "深度", "海拔", "距离",
                r"how (?:long|high|tall|deep|far)\b(?! ago)")
 # Words that ask for an area (面积, 占地); not 多大 alone (多大年纪, 多大规模).
 AREA_ASKS = ("面积", "占地", r"\bhow (?:large|big) an area\b", r"\bwhat area\b", r"\bsquare (?:metres|meters|kilometres|kilometers)\b")
