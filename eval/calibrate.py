@@ -142,9 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     print("threshold   tune: refusal / false refusal / accuracy    report: refusal / false refusal / accuracy")
     for t in THRESHOLDS[::5] + [best]:
         sim = simulate(t)
-        a, c = sim["all/tune"], sim.get("all/report", rates([]))
-        print(f"{t:9.2f}   {a['refusal']:6.1%} / {a['false_refusal']:6.1%} / {a['accuracy']:6.1%}"
-              f"      {c['refusal']:6.1%} / {c['false_refusal']:6.1%} / {c['accuracy']:6.1%}")
+        a, c = sim["all/tune"], sim.get("all/report")
+        # runs of tune halves and whole tuning sets have no report rows to show
+        report = (f"{c['refusal']:6.1%} / {c['false_refusal']:6.1%} / {c['accuracy']:6.1%}" if c
+                  else "no report rows")
+        print(f"{t:9.2f}   {a['refusal']:6.1%} / {a['false_refusal']:6.1%} / {a['accuracy']:6.1%}      {report}")
     print("\nat the chosen threshold (n, accuracy, refusal, false refusal):")
     for key, m in final.items():
         print(f"{key:28} {m['n']:4.0f}  {m['accuracy']:6.1%}  {m['refusal']:6.1%}  {m['false_refusal']:6.1%}")
