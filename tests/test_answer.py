@@ -675,6 +675,12 @@ def test_refusals_in_other_words_are_refusals(text: str, refused: bool) -> None:
     ("他的总统任期在哪一年结束？", "他的总统任期在1990年代结束。[1]", True),
     ("In which year did his term end?", "In the 1990s. [1]", True),
     ("他的总统任期在哪一年结束？", "1990年代末的1998年[1]", False),
+    # the 5 of 5月 writes a month, not the year asked
+    ("额亦都是在哪一年去世的？", "5月[1]", True),
+    ("额亦都是在哪一年去世的？", "5月12日[1]", True),
+    ("额亦都是在哪一年去世的？", "1621年5月[1]", False),
+    ("额亦都是在哪一年去世的？", "天命六年[1]", False),
+    ("In which year did he die?", "In 1621. [1]", False),
 ])
 def test_a_when_question_needs_the_part_it_asks(question: str, answer: str, lacking: bool) -> None:
     assert lacks_date_part(answer, question) is lacking
@@ -685,6 +691,24 @@ def test_a_when_question_needs_the_part_it_asks(question: str, answer: str, lack
 def test_a_length_question_needs_an_amount() -> None:
     assert lacks_amount("白尾雀鲷一般栖息在低潮线下有碎礁或圆石之海底。[1]", "白尾雀鲷一般栖息在多深的水里？")
     assert not lacks_amount("水深0.5至3公尺[1]", "白尾雀鲷一般栖息在多深的水里？")
+
+
+def test_a_rank_question_needs_a_rank_and_one_of_is_none() -> None:
+    """排名第几 is answered by a number (第26名, 第四大); "…之一" (one of) names none."""
+    rank = "广西招收东盟国家留学生的数量在全国各省份中排名第几？"
+    assert lacks_amount("广西是全国招收东盟国家留学生的数量最多的省份之一。[1]", rank)
+    assert not lacks_amount("全国第二位[1]", rank)
+    assert not lacks_amount("港北区成为全国第四大电动车生产基地。[1]", "港北区成为全国第几大电动车生产基地？")
+    assert lacks_amount("南宁是东盟留学生最多的城市之一。[1]", "广西有多少名东盟留学生？")
+    assert not lacks_amount("南宁[1]", "广西哪座城市的东盟留学生最多？")  # no amount asked
+
+
+def test_a_title_alone_names_no_one() -> None:
+    question = "福林德斯大学的首任校长叫什么名字？"
+    assert adds_nothing("福林德斯大学的首任校长叫爵士。[1]", question)
+    assert not adds_nothing("福林德斯大学的首任校长叫彼得·卡尔斯爵士。[1]", question)
+    assert adds_nothing("The first vice-chancellor was Sir. [1]", "Who was the first vice-chancellor?")
+    assert not adds_nothing("爵士乐[1]", "这家酒吧演奏什么音乐？")  # no name asked
 
 
 def test_an_answer_no_passage_supports_is_not_grounded() -> None:

@@ -216,14 +216,23 @@ def _new_pair(answer: str, question: str) -> bool:
     return False
 
 
+# A question that asks for a person's name, and the titles that name no one
+# ("首任校长叫爵士" answers no 首任校长叫什么名字).
+_ASKS_NAME = re.compile(r"谁|哪位|何人|名字|叫什么|\bwho\b|\bname\b", re.I)
+_HONORIFIC = re.compile(r"爵士|先生|女士|小姐|教授|博士|院士|夫人|阁下|\b(?:sir|dr|mr|mrs|ms|prof)\b\.?", re.I)
+
+
 def adds_nothing(answer: str, question: str) -> bool:
     """True when the answer only repeats the question: no character or word is new
     (English words compared in their bare forms, filler words and figure pointers
     ignored: "Guangxi AI College uses a mentoring system" answers no "What
     mentoring system does Guangxi AI College use?"; function characters such as
-    和 ignored: "记者有[1]和[2]" names no one), and no two content characters are
-    joined that the question keeps apart (``_new_pair``)."""
+    和 ignored: "记者有[1]和[2]" names no one; a title alone answers no question
+    asking for a name), and no two content characters are joined that the question
+    keeps apart (``_new_pair``)."""
     body = compare_form(_FIGURE_POINTER.sub("", answer))
+    if _ASKS_NAME.search(question):
+        body = _HONORIFIC.sub(" ", body)
     units = [u for u in CJK_OR_WORD.findall(body) if u not in ENGLISH_FILLER and u not in FUNCTION_CHARS]
     asked_text = compare_form(question)
     asked = {f for u in CJK_OR_WORD.findall(asked_text) for f in _forms(u)}
@@ -236,14 +245,22 @@ _AMOUNT = re.compile(r"\d+|[一二三四五六七八九十百千万亿两半萬�
                      r"billions|none|no)\b", re.I)
 
 
+# "One of" names a member of a group, not an amount: "…最多的省份之一" answers no 排名第几.
+_ONE_OF = re.compile(r"之一|\bone of\b", re.I)
+# A rank asked (排名第几, 第几回, what rank) is answered by a number too (第26名, 第四大).
+_ASKS_RANK = re.compile(r"第几|\bwhat (?:rank|place)\b", re.I)
+
+
 def lacks_amount(answer: str, question: str) -> bool:
-    """True when ``question`` asks how many or how much and ``answer`` adds no amount
-    to what the question says (``2024年一季度…人才供给数量呈现持续增长趋势`` answers
-    no 2024年一季度…多少: its 2024 and 一 are the question's)."""
-    if not asks_amount(question):
+    """True when ``question`` asks how many, how much or which rank and ``answer`` adds
+    no amount to what the question says (``2024年一季度…人才供给数量呈现持续增长趋势`` answers
+    no 2024年一季度…多少: its 2024 and 一 are the question's; the 一 of 之一 is no
+    amount either)."""
+    if not (asks_amount(question) or _ASKS_RANK.search(question)):
         return False
     asked = set(CJK_OR_WORD.findall(compare_form(question)))
-    new = [u for u in CJK_OR_WORD.findall(compare_form(answer)) if u not in asked]
+    body = _ONE_OF.sub(" ", compare_form(answer))
+    new = [u for u in CJK_OR_WORD.findall(body) if u not in asked]
     return not any(_AMOUNT.fullmatch(u) or u[0].isdigit() for u in new)
 
 
