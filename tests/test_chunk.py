@@ -21,6 +21,16 @@ def test_sentences_split_on_chinese_and_english_punctuation() -> None:
     assert [text[s:e].strip() for s, e in spans] == ["第一句。", "第二句！", "Third one.", "Fourth?", "第五句；"]
 
 
+def test_an_initial_ends_no_sentence() -> None:
+    """The period of an initial (R. graveolens, Henry A. Walsh) is no sentence end: the
+    sentence keeps its subject. A word's period before a space still ends one."""
+    text = "最主要的品种是芸香（\"R. graveolens\"），叶常绿，花则暗黄成簇。由建筑师Henry A. Walsh 设计。It is by Henry A. Walsh. Plan B is next."
+    spans = split_sentences(text, 0, len(text), 200)
+    assert [text[s:e].strip() for s, e in spans] == [
+        "最主要的品种是芸香（\"R. graveolens\"），叶常绿，花则暗黄成簇。", "由建筑师Henry A. Walsh 设计。",
+        "It is by Henry A. Walsh.", "Plan B is next."]
+
+
 def test_long_sentence_never_splits_a_number_or_latin_word() -> None:
     text = "广西" * 40 + "设立规模12345678亿元的ChatGPTLikeFund基金" + "支持" * 40 + "。"
     doc = _doc(text)

@@ -18,8 +18,10 @@ from .clean import CleanedText
 from .normalize import normalize
 
 # A sentence ends after Chinese terminal punctuation (plus closing quotes) or
-# after English terminal punctuation followed by whitespace.
-_SENT_END = re.compile(r"[。！？；!?;]+[”’」』）)\"']*|\.(?=\s)|\.$|\n+")
+# after English terminal punctuation followed by whitespace, but not after an initial
+# (a capital letter standing alone: "R. graveolens", "Henry A. Walsh", "A. J. Apponi"),
+# which would cut a sentence off its subject.
+_SENT_END = re.compile(r"[。！？；!?;]+[”’」』）)\"']*|(?<!(?<![A-Za-z])[A-Z])\.(?=\s)|\.$|\n+")
 _CLAUSE = re.compile(r"[，、,：:]")
 _HEADING = re.compile(
     r"^(#{1,6}\s+.+|第[一二三四五六七八九十百\d]+[章节部分篇].{0,30}|[一二三四五六七八九十]+、.{1,30}|（[一二三四五六七八九十]+）.{1,30}|\d+(\.\d+)*\s+\S.{0,30})$"

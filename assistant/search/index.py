@@ -42,7 +42,7 @@ from .stores import LexicalBackend, PersistentStore, StoreBackend, backend, lexi
 logger = logging.getLogger(__name__)
 
 # Bump when cleaning/chunking/normalising logic or the folder layout changes.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4  # 4: no sentence ends after an initial (ingest/chunk.py)
 
 
 @dataclass
