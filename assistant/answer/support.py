@@ -218,10 +218,14 @@ def missing_glosses(answer: str, question: str, evidence: str) -> list[str]:
     return [g for g in _GLOSSED.findall(question) if not supported(compare_form(convert(g, "t2s")), holding)]
 
 
-# Words that bound or round a figure (约4万平方米, 超79亿元): dropping one changes the fact.
-QUALIFIERS = ("超过", "大约", "将近", "不到", "不足", "约", "近", "超", "逾")
-# How an English answer says them; 多/余 after a figure (100多份) is "more than" too.
+# Words that bound or round a figure (约4万平方米, 超79亿元: dropping one changes the fact),
+# with how an English answer says them: the qualifiers the English rendering reads
+# (``language.QUALIFIER_WORDS``) and their one-character forms; 多/余 after a figure
+# (100多份) is "more than" too.
 ENGLISH_QUALIFIERS = {**QUALIFIER_WORDS, "超": MORE_THAN, "多": MORE_THAN, "余": MORE_THAN, "近": "nearly"}
+_AFTER_FIGURE = ("多", "余")
+# The words before a figure, longest first (超过 before 超).
+QUALIFIERS = tuple(sorted((q for q in ENGLISH_QUALIFIERS if q not in _AFTER_FIGURE), key=len, reverse=True))
 _ENGLISH_BOUND = re.compile(r"(?:more than|over|about|around|approximately|nearly|almost|some|roughly|"
                             r"less than|under|fewer than)\s*$", re.I)
 # Chinese scales an English answer cannot drop: 2.13万 is 21,300 (千 and 百 also begin
