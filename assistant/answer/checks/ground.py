@@ -48,7 +48,7 @@ import re
 
 from ...ingest.normalize import has_cjk
 from ..cite import MARKER, facts
-from ..evidence.selection import FIGURE_KINDS, question_kind
+from ..evidence.selection import ASKS_PERSON, FIGURE_KINDS, question_kind
 from ..forms import (
     CHINESE_COUNT,
     CJK_OR_WORD,
@@ -216,9 +216,9 @@ def _new_pair(answer: str, question: str) -> bool:
     return False
 
 
-# A question that asks for a person's name, and the titles that name no one
-# ("首任校长叫爵士" answers no 首任校长叫什么名字).
-_ASKS_NAME = re.compile(r"谁|哪位|何人|名字|叫什么|\bwho\b|\bname\b", re.I)
+# A question that asks for a person (``ASKS_PERSON``) or a name, and the titles that
+# name no one ("首任校长叫爵士" answers no 首任校长叫什么名字).
+_ASKS_NAME = re.compile(rf"{ASKS_PERSON.pattern}|名字|叫什么|\bname\b", re.I)
 _HONORIFIC = re.compile(r"爵士|先生|女士|小姐|教授|博士|院士|夫人|阁下|\b(?:sir|dr|mr|mrs|ms|prof)\b\.?", re.I)
 
 

@@ -63,6 +63,9 @@ class QuestionKind(StrEnum):
 FIGURE_KINDS = frozenset({QuestionKind.NUMBER, QuestionKind.DATE})
 
 
+# Words that ask for a person (谁, 哪位, who): the PERSON kind, and the questions a title
+# alone does not answer (``checks.ground.adds_nothing``).
+ASKS_PERSON = re.compile(r"谁|哪位|何人|什么人|\bwho\b|\bwhom\b", re.IGNORECASE)
 _KIND_PATTERNS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     (QuestionKind.DATE, re.compile(
         r"哪年|哪一年|何年|哪天|哪一天|几月|几号|何时|什么时候|什么时间|日期|年份|\bwhen\b|\bwhat year\b|\bwhich year\b|\bdate\b",
@@ -70,7 +73,7 @@ _KIND_PATTERNS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     (QuestionKind.NUMBER, re.compile(
         r"多少|几|多大|多长|多高|多久|多深|多重(?=[？?]|$)|多宽|多远|多厚|规模|比例|占比|增长了?多|\bhow (many|much|large|big|long)\b|\bwhat (share|percentage|proportion)\b",
         re.IGNORECASE)),
-    (QuestionKind.PERSON, re.compile(r"谁|哪位|何人|什么人|\bwho\b|\bwhom\b", re.IGNORECASE)),
+    (QuestionKind.PERSON, ASKS_PERSON),
 )
 _HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+(?:个|家|项|亿|万|倍|%|年)")
 _HAS_DATE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十]+月|\b(19|20)\d{2}\b")
