@@ -270,11 +270,18 @@ class Assistant:
         if plan is None:
             yield from self._stream_one(q, s, on_retrieved)
         else:
-            yield from plan.run(q, lambda step: self._stream_one(step, s, on_retrieved))
+            if s.language == "auto":  # every step answers in the question's language
+                s = s.replace(language=answer_language(q))
+
+            def step(question: str, lookup: bool = False) -> Iterator[str | Answer]:
+                return self._stream_one(question, s, on_retrieved, lookup)
+
+            yield from plan.run(q, step)
 
     def _stream_one(self, q: str, s: Settings, on_retrieved: Callable[[Sequence[Hit]], None] | None,
-                    ) -> Iterator[str | Answer]:
-        """Retrieve for one checked question ``q`` and stream its answer (``stream``)."""
+                    lookup: bool = False) -> Iterator[str | Answer]:
+        """Retrieve for one checked question ``q`` and stream its answer (``stream``;
+        ``lookup``: a step that finds a name, ``steps.plan.AnswerOne``)."""
         t0 = time.perf_counter()
         retriever = self.retriever
         index = retriever.index  # a rebuild may swap self._index while this answer streams
@@ -286,4 +293,4 @@ class Assistant:
             on_retrieved(hits)
         yield from self.answerer.stream(
             q, phrasings, hits, index.documents, lang, s, t0, t_retrieve,
-            search=lambda query, k: retriever.search(query, k, mode="bm25", settings=s))
+            search=lambda query, k: retriever.search(query, k, mode="bm25", settings=s), lookup=lookup)

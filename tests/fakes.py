@@ -146,9 +146,12 @@ class ScriptedAnswers:
     def __init__(self, answers: dict[str, Answer]) -> None:
         self.answers = answers
         self.asked: list[str] = []
+        self.looked_up: list[str] = []  # the questions asked as lookups (``AnswerOne``)
 
-    def __call__(self, question: str) -> Iterator[str | Answer]:
+    def __call__(self, question: str, lookup: bool = False) -> Iterator[str | Answer]:
         self.asked.append(question)
+        if lookup:
+            self.looked_up.append(question)
         answer = self.answers[question]
         yield answer.text
         yield answer

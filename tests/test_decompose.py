@@ -25,6 +25,15 @@ from assistant.types import Answer, Citation
     # a leading clause describes a thing of a known kind, without a pointing word
     ("据专访去年获批设立出入口局的城市，在年鉴中被定位为哪条通道的站点？", "据专访去年获批设立出入口局的城市是哪个？",
      "海滨在年鉴中被定位为哪条通道的站点？"),
+    # the thing is named in the sentence before the pointing one, whose leading clauses stay with it
+    ("报道说某企业的名称里标明了所在城市。年鉴在统计论文时，引用了这座城市的协会发布的哪份报告？",
+     "报道说某企业的名称里标明了所在城市，这座城市是哪座城市？", "年鉴在统计论文时，引用了海滨这座城市的协会发布的哪份报告？"),
+    # the pointed noun is all the nouns after the pointing word (东|博会), not its first word
+    ("节目称第9届博览会成为新标杆；据专访，这届东博会计划举办什么活动？", "节目称第9届博览会成为新标杆，这届东博会是哪届东博会？",
+     "据专访，第9届这届东博会计划举办什么活动？"),
+    # a long description between the pointing word and the thing
+    ("文章中那位既会见了企业家、又赴北京考察企业的书记，在专访中说促成了哪家集团签约？",
+     "文章中哪位既会见了企业家、又赴北京考察企业的书记？", "海滨在专访中说促成了哪家集团签约？"),
 ])
 def test_a_described_thing_is_asked_for_first(question: str, first: str, second: str) -> None:
     bridge = split_bridge(question)
@@ -39,12 +48,45 @@ def test_a_described_thing_is_asked_for_first(question: str, first: str, second:
     "该站位于哪里？",  # points at the document's subject, not at an earlier clause
     "你认为应该如何发展，有什么建议？",  # 应该 points at nothing
     "Which university did the vice-president lead, according to the white paper?",
+    "The report names a university. Which programme did it open?",  # no pointing words
+    "The show names a vice-president. Which colleges besides that person's university opened?",  # a university
     "这些企业来自哪里，数量是多少？",  # 这些 is no pointing phrase
     "南宁的哪个城市，被定位为站点？",  # the leading clause asks itself
     "报道提到的发展方向，有哪些具体措施？",  # 方向 is no kind of thing another document describes
+    # the pointing words and commas of a quotation are the quotation's
+    "文章引述他的话：“谁先发展，这个国家、这个地方就能走在前面”。他说这句话之前下了什么判断？",
 ])
 def test_other_questions_are_asked_in_one_step(question: str) -> None:
     assert split_bridge(question) is None
+
+
+@pytest.mark.parametrize(("question", "first", "second", "thing"), [
+    ("The programme says Guangxi is the permanent venue of a certain expo (东博会). According to the interview, "
+     "how many editions of that expo has Guangxi hosted?",
+     "The programme says Guangxi is the permanent venue of a certain expo (东博会). Which expo is it?",
+     "According to the interview, how many editions of Harbour Expo has Guangxi hosted?", "the expo"),
+    ("The article lists two firms and one other company. Per the white paper, what did this other company release?",
+     "The article lists two firms and one other company. Which other company is it?",
+     "Per the white paper, what did Harbour Expo release?", "the other company"),
+    # the earlier sentence is itself a question
+    ("Which premier praised the region? According to the interview, what was signed in his country?",
+     "Which premier praised the region?", "According to the interview, what was signed in Harbour Expo?",
+     "the country"),
+])
+def test_an_english_question_pointing_back_is_asked_in_two_steps(question: str, first: str, second: str,
+                                                                  thing: str) -> None:
+    bridge = split_bridge(question)
+    assert bridge is not None and bridge.first == first and bridge.language == "en"
+    assert bridge.second("Harbour Expo") == second
+    # a name found in Chinese only is written as the gloss of the thing, so the question stays English
+    assert bridge.second("海滨博览会") == second.replace("Harbour Expo", f"{thing} (海滨博览会)")
+
+
+def test_an_english_first_answer_is_a_name_of_a_few_words() -> None:
+    question = "The article names a university. Which university is it?"
+    assert found_name(_answer(question, "Harbour University (海滨大学)[1]"), question) == "Harbour University (海滨大学)"
+    sentence = "The university named in the article is Harbour University, a research university by the sea[1]"
+    assert found_name(_answer(question, sentence), question) == ""
 
 
 def _answer(question: str, text: str, refused: bool = False, cited: int = 1) -> Answer:
@@ -71,6 +113,7 @@ def test_two_steps_answer_with_the_second_and_cite_the_first() -> None:
     final = items[-1]
     assert isinstance(final, Answer) and items[:-1] == ["海洋工程[1]"]  # only the second step streams
     assert script.asked == ["哪所高校？", "海滨大学开设了什么专业？"]
+    assert script.looked_up == ["哪所高校？"]  # the first step only finds a name
     assert final.question == "原问题？" and final.main_text == "海洋工程[1]"
     assert final.notes == ("（先查得：哪所高校？ 海滨大学[3]）",)  # first step's [1] after 2 passages
     assert [c.marker for c in final.citations] == [1, 3] and len(final.hits) == 4
@@ -103,3 +146,8 @@ def test_a_comparison_is_planned_before_a_described_thing() -> None:
 def test_a_restated_first_answer_carries_only_the_name(answer: str, found: str) -> None:
     question = "报告建议培育哪个中心的产业竞争新优势？" if "优势" in answer else "张教授任院长的哪所高校？"
     assert found_name(_answer(question, answer), question) == found
+
+
+def test_a_restated_description_carries_the_name_in_place_of_its_open_word() -> None:
+    question = "报告建议培育某个中心的产业竞争新优势，这个中心是哪个中心？"
+    assert found_name(_answer(question, "报告建议培育星河数据中心产业竞争新优势。[1]"), question) == "星河数据中心"

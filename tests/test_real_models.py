@@ -162,6 +162,27 @@ def test_a_restated_first_step_carries_its_name_to_the_second(real_bot: Assistan
     _assert_answered_in_two_steps(answer, "6个国家", "南A中心", {"000", "004"})
 
 
+def test_a_long_description_after_a_pointing_word_is_found_first(real_bot: Assistant) -> None:
+    """Gold c338: "那位既会见了何猷君、又…考察人工智能企业的自治区党委书记" is 33 characters
+    between the pointing word and the thing; step 1 finds 陈刚 in the city article, step 2
+    asks the China Daily interview (one step answered 红鲤文化)."""
+    answer = real_bot.ask("城市进化论文章中那位既会见了何猷君、又在3月1日赴北京考察人工智能企业的自治区党委书记，"
+                          "在《中国日报》专访中说他率团访问越南期间，促成了哪家国内产业集团与中国—东盟信息港股份有限公司"
+                          "一道同越南企业签约？")
+    _assert_answered_in_two_steps(answer, "中国电子", "陈刚", {"000", "002"})
+
+
+def test_an_english_question_pointing_back_is_answered_in_two_steps(real_bot: Assistant) -> None:
+    """Gold c345: "…vice-president of a university. According to the white paper, which company
+    is listed together with his university…?" Step 1 finds 桂林电子科技大学 in the CPPCC
+    programme; step 2, "…together with the university (桂林电子科技大学)…", the white paper."""
+    answer = real_bot.ask("In the Gui Zai Xie Shang programme, the person who introduces the newly approved "
+                          "Guangxi AI College is vice-president of a university. According to the Guangxi AI "
+                          "white paper, which company is listed together with his university as partners for "
+                          "which a computing centre has built AI solutions?")
+    _assert_answered_in_two_steps(answer, "中软国际", "桂林电子科技大学", {"003", "004"})
+
+
 def test_an_investment_answered_with_a_capacity_is_refused(real_bot: Assistant) -> None:
     """Gold c184 (near-miss): the corpus gives the factory's capacity, not its investment;
     the model's "20GWh…90%" is refused by ``measures.other_measure``."""

@@ -30,7 +30,7 @@ from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
 from ..types import Answer, Citation, Document, Embedder, Generator, Hit
 from .answerability import TERMS_SCALE, Calibration, Signals
-from .checks.ground import drop_meta, is_grounded
+from .checks.ground import drop_meta, is_grounded, written_name
 from .cite import MARKER_OPEN, citations_for, cite_passages, verify
 from .conflict import candidates, rival_figures, rival_notes
 from .evidence.bridge import Search, second_hop
@@ -47,10 +47,12 @@ EXCLUDED_NOTE: dict[AnswerLanguage, str] = {
 }
 
 
-def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Prompts]) -> str | None:
+def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Prompts],
+                 lookup: bool = False) -> str | None:
     """The model's answer cleaned of source-pointing filler, or None when it must
     become a refusal (the model refused after all, or the answer is not grounded
-    in the ``evidence`` block it read).
+    in the ``evidence`` block it read; for a ``lookup`` step, a name the evidence
+    writes is grounded too: ``written_name``).
 
     Magnitudes the localisation repairs (9万 written as 9,000) are checked, and
     returned, as the evidence wrote them, so the citation check finds them too;
@@ -58,9 +60,11 @@ def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Promp
     """
     cleaned = drop_meta(raw)
     judged = fix_english_scale(cleaned, evidence, keep_source=True) if question_script(question) == ENGLISH else cleaned
-    if is_refusal(cleaned, prompts) or not is_grounded(complete_figures(judged, question, evidence), question, evidence):
+    if is_refusal(cleaned, prompts):
         return None
-    return judged
+    if is_grounded(complete_figures(judged, question, evidence), question, evidence):
+        return judged
+    return judged if lookup and written_name(judged, question, evidence) else None
 
 
 def cite_checked(checked: str, question: str, evidence: str, hits: Sequence[Hit],
@@ -149,12 +153,15 @@ class Answerer:
 
     def stream(self, question: str, phrasings: Sequence[str], hits: Sequence[Hit],
                documents: dict[str, Document], lang: AnswerLanguage, settings: Settings,
-               t0: float, t_retrieve: float, search: Search | None = None) -> Iterator[str | Answer]:
+               t0: float, t_retrieve: float, search: Search | None = None,
+               lookup: bool = False) -> Iterator[str | Answer]:
         """Yield the answer text piece by piece, then the final ``Answer``.
 
         ``t0`` is when the question arrived (``time.perf_counter``), so timings
         include retrieval. ``search`` (a lexical search of the same index) lets a
         question that links two documents find its second fact (``bridge``).
+        ``lookup`` answers a step that only finds a name for a later one
+        (``steps.plan.AnswerOne``): a name the evidence writes counts as grounded.
         """
         gen = self.generator
         prompts = self.prompts(lang)
@@ -191,7 +198,7 @@ class Answerer:
                 yield piece
         usage = dict(gen.last_usage)  # of the answer, before any verification call
         raw = "".join(pieces).strip()
-        checked = None if refused else check_answer(raw, question, shown, list(self._prompts.values()))
+        checked = None if refused else check_answer(raw, question, shown, list(self._prompts.values()), lookup)
         cited = None if checked is None else cite_checked(checked, question, shown, evidence.hits, documents)
         if not refused and cited is None:
             refused, confidence = True, 0.0

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 
-from ...ingest.normalize import has_cjk
+from ...ingest.normalize import has_cjk, normalize
 from ..cite import MARKER, facts
 from ..evidence.selection import ASKS_PERSON, FIGURE_KINDS, question_kind
 from ..forms import (
@@ -262,6 +262,24 @@ def lacks_amount(answer: str, question: str) -> bool:
     body = _ONE_OF.sub(" ", compare_form(answer))
     new = [u for u in CJK_OR_WORD.findall(body) if u not in asked]
     return not any(_AMOUNT.fullmatch(u) or u[0].isdigit() for u in new)
+
+
+# The longest name a two-step answer carries from its first step into its second
+# (``steps.decompose``); longer answers are sentences, the model restating the question.
+MAX_NAME_CHARS = 24
+
+
+def written_name(answer: str, question: str, evidence: str) -> bool:
+    """Whether ``answer`` is only a name the ``evidence`` writes and the ``question``
+    does not (markers and end punctuation aside, in any script): what a lookup step
+    accepts when the checks of a whole answer reject it (``steps.plan.AnswerOne``),
+    as "深圳" for "…有一家属于具身智能领域，其名称里标明了所在城市，这座城市是哪座城市？" over
+    "…具身智能领域的智平方(深圳)科技有限公司…", whose question words the line only partly
+    holds. A name the question writes finds nothing ("排在阿里巴巴之后的哪家企业？" →
+    阿里巴巴)."""
+    lines = answer.strip().splitlines()
+    name = normalize(MARKER.sub("", lines[0] if lines else "").strip(" 。.，,"))
+    return 0 < len(name) <= MAX_NAME_CHARS and name in normalize(evidence) and name not in normalize(question)
 
 
 def is_grounded(answer: str, question: str, evidence: str) -> bool:

@@ -6,13 +6,26 @@ each answered by the whole pipeline, and their answers are joined by code.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Protocol
 
 from ...types import Answer
 
-# Streams one question's answer: text pieces, then the final ``Answer``.
-AnswerOne = Callable[[str], Iterator["str | Answer"]]
+
+class AnswerOne(Protocol):
+    """Streams one question's answer: text pieces, then the final ``Answer``.
+
+    ``lookup`` marks a step that only finds a name for a later step (which thing
+    the question describes): a name the evidence writes (and the question does
+    not) is accepted as found even where the checks of a whole answer reject it
+    (``checks.ground.written_name``); the later step's answer is checked and
+    calibrated as any answer. (Answering lookups whatever their confidence
+    changed no multi-document tune answer: eval/RESULTS.md, 2026-12-01.)
+    """
+
+    def __call__(self, question: str, lookup: bool = False) -> Iterator[str | Answer]:
+        """Text pieces, then the ``Answer`` of ``question``."""
+        ...
 
 
 class StepPlan(Protocol):
