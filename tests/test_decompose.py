@@ -31,6 +31,11 @@ from assistant.types import Answer, Citation
     # the pointed noun is all the nouns after the pointing word (东|博会), not its first word
     ("节目称第9届博览会成为新标杆；据专访，这届东博会计划举办什么活动？", "节目称第9届博览会成为新标杆，这届东博会是哪届东博会？",
      "据专访，第9届这届东博会计划举办什么活动？"),
+    # a government department (厅) described by a leading clause
+    ("报道中提出设想的张处长所在的厅，据年鉴从哪一年起投入专项资金？", "报道中提出设想的张处长所在的厅是哪个？",
+     "海滨据年鉴从哪一年起投入专项资金？"),
+    # the pointed thing is a year: 那一年 has no noun after its measure word
+    ("合作区成立的那一年，据年鉴举办了什么论坛？", "合作区成立的哪一年？", "海滨据年鉴举办了什么论坛？"),
     # a long description between the pointing word and the thing
     ("文章中那位既会见了企业家、又赴北京考察企业的书记，在专访中说促成了哪家集团签约？",
      "文章中哪位既会见了企业家、又赴北京考察企业的书记？", "海滨在专访中说促成了哪家集团签约？"),

@@ -33,6 +33,9 @@ REGION = "[1] 截至2024年底，全省现有软件企业1500家，增长了12%�
     # the figure's sentence is about the whole; the asked city is only listed elsewhere
     ("昆明市有多少家软件企业？", "1500家", REGION, ["昆明市"]),
     ("昆明有多少家软件企业？", "1500家", REGION, ["昆明"]),
+    # an English question is judged by the Chinese name it glosses (jieba would cut it into words)
+    ("How many solutions has the centre built for the university (桂林电子科技大学) alone?", "35 [1]",
+     "[1] 计算中心已为中软国际、桂林电子科技大学等46家“生态伙伴”打造了35个解决方案。", ["桂林电子科技大学"]),
 ])
 def test_a_group_figure_is_no_answer_about_one_member(question: str, answer: str, evidence: str,
                                                       flagged: list[str]) -> None:
@@ -58,7 +61,7 @@ def test_a_group_figure_is_no_answer_about_one_member(question: str, answer: str
     ("全省有多少家软件企业？", "1500家", REGION),
     # a date shared by a group is each member's date: only amounts are judged
     ("腾讯哪一年入驻？", "2021年", "[1] 腾讯、百度等企业于2021年入驻。"),
-    # English questions are matched on facts alone
+    # an English question without a Chinese name is matched on facts alone
     ("How much did Tencent invest in the west?", "Over 30 billion yuan",
      "[1] 腾讯、百度和京东等企业已累计在西部投入超300亿元。"),
 ])

@@ -198,7 +198,7 @@ def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
 
 
 # A Chinese name an English question glosses: "Qi An Xin (奇安信)", "the expo (东博会)".
-_GLOSSED = re.compile(r"[\u3400-\u9fff]{2,}")
+GLOSSED_NAME = re.compile(r"[\u3400-\u9fff]{2,}")
 
 
 def missing_glosses(answer: str, question: str, evidence: str) -> list[str]:
@@ -215,7 +215,7 @@ def missing_glosses(answer: str, question: str, evidence: str) -> list[str]:
     holding = "\n".join(part for part in (_holding(answer, question, evidence), cited) if part)
     if not has_cjk(holding):
         return []
-    return [g for g in _GLOSSED.findall(question) if not supported(compare_form(convert(g, "t2s")), holding)]
+    return [g for g in GLOSSED_NAME.findall(question) if not supported(compare_form(convert(g, "t2s")), holding)]
 
 
 # Words that bound or round a figure (约4万平方米, 超79亿元: dropping one changes the fact),

@@ -51,7 +51,7 @@ from ..language import (
     ENGLISH,
     question_script,
 )
-from ..support import evidence_lines, supporting_passages
+from ..support import GLOSSED_NAME, evidence_lines, supporting_passages
 
 # The item separator of a Chinese list.
 _ENUMERATION_COMMA = "、"
@@ -109,9 +109,11 @@ def group_figure(answer: str, question: str, evidence: str) -> list[str]:
     """Key terms of an amount ``question`` that the ``evidence`` names only as one
     item of a list, where the ``answer``'s figure is the list's: the figure is
     the group's, not the term's. Empty when the answer is about the term, or
-    when the question is not an amount question, is English (its key terms are
-    English) or the answer adds no figure."""
-    if not asks_amount(question) or question_script(question) == ENGLISH:
+    when the question is not an amount question or the answer adds no figure.
+    An English question's terms are the Chinese names it glosses ("…built for the
+    university (桂林电子科技大学) alone?": jieba would cut the name into words,
+    none of them a list item)."""
+    if not asks_amount(question):
         return []
     asked = compare_form(question)
     figures = [f for f in NUMBER_UNIT.findall(compare_form(answer)) if not has_number(f, asked)]
@@ -120,7 +122,8 @@ def group_figure(answer: str, question: str, evidence: str) -> list[str]:
     if not holding:
         return []
     out = []
-    for term in key_terms(question):
+    terms = GLOSSED_NAME.findall(question) if question_script(question) == ENGLISH else key_terms(question)
+    for term in terms:
         if not has_cjk(term) or len(term) < 2 or _listed_by_question(term, asked):
             continue
         # Each sentence of the figure that names the term, judged up to the figure

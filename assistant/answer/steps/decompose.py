@@ -67,11 +67,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
     import jieba.posseg
 
-# Measure words after 那/这 that make a pointing phrase (那所高校, 这座城市, 那一届).
-CLASSIFIERS = "家所位届个座条项名款部种只"
-# The first step's answer carries into the second question only when it is a name:
-# longer answers are sentences (the model restating the question).
-MAX_FOUND_CHARS = MAX_NAME_CHARS
+# Measure words after 那/这 that make a pointing phrase (那所高校, 这座城市, 那一届, 那一年).
+CLASSIFIERS = "家所位届个座条项名款部种只年"
 # Characters of the noun the first step asks about when a later clause points back
 # (这座城市建设的… → 城市, 这届东博会计划… → 东博会): the nouns that follow the
 # pointing word, up to this many characters (else the first word's first two).
@@ -91,13 +88,13 @@ _SENTENCE_END = "。；;！!"
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》|\"[^\"]*\"")
 _BLANK = "＿"
 # A clause ending with the pointed thing: "…的那所高校", "…的那一届中国—东盟博览会".
-_ENDING_POINTER = re.compile(rf"[那这](一?[{CLASSIFIERS}])([^，,；;？?]{{1,{MAX_POINTED_CHARS}}})$")
+_ENDING_POINTER = re.compile(rf"[那这](一?[{CLASSIFIERS}])([^，,；;？?]{{0,{MAX_POINTED_CHARS}}})$")
 # A pointing word inside a later clause: 这座, 那家, 该 (not 应该).
 _POINTER = re.compile(rf"[那这]一?[{CLASSIFIERS}]|(?<!应)该(?=[\u4e00-\u9fff])")
 # Kinds of thing a leading clause may describe without a pointing word ("…的城市，",
 # "…的中央机构，"): organisations, places and people a second document says more of.
 DESCRIBED_NOUNS = ("城市", "机构", "企业", "公司", "高校", "大学", "学院", "中心", "国家", "部门",
-                   "地区", "省份", "平台", "人物", "园区", "基地", "实验室")
+                   "地区", "省份", "平台", "人物", "园区", "基地", "实验室", "厅")
 # "…的城市，": the leading clause, its last 的, and the described thing (up to 4 more characters before the noun).
 _DESCRIBED = re.compile(rf"的([\u4e00-\u9fff]{{0,4}}(?:{'|'.join(DESCRIBED_NOUNS)}))$")
 # A clause that only names the source of the rest: "据白皮书，", "根据陈刚专访，".
@@ -185,7 +182,7 @@ def _pointed_noun(rest: str) -> str:
 
 def split_bridge(question: str) -> Bridge | None:
     """The two steps of ``question``, or None when it names nothing by description
-    (one clause, no pointing word outside quotations, or English)."""
+    (one clause, or no pointing word outside quotations; English: ``_split_english``)."""
     if question_script(question) == ENGLISH:
         return _split_english(question)
     text = question.strip()
@@ -261,7 +258,8 @@ def found_name(answer: Answer, question: str = "") -> str:
     """The first step's answer as a name to carry on: its first line without markers
     or end punctuation, or, when that restates the ``question``, what it puts in
     place of the asked word (``_filler``); "" when it refused or the name is longer
-    than ``MAX_FOUND_CHARS`` (English: ``MAX_FOUND_WORDS`` words outside brackets)."""
+    than ``checks.ground.MAX_NAME_CHARS`` (English: ``MAX_FOUND_WORDS`` words outside
+    brackets): longer answers are sentences, the model restating the question."""
     if answer.refused:
         return ""
     line = MARKER.sub("", answer.main_text.splitlines()[0] if answer.main_text else "").strip(" 。.")
@@ -269,7 +267,7 @@ def found_name(answer: Answer, question: str = "") -> str:
         words = re.sub(r"\([^)]*\)", "", line).split()
         return line if 0 < len(words) <= MAX_FOUND_WORDS else ""
     line = _filler(line, question) or line
-    return line if 0 < len(line) <= MAX_FOUND_CHARS else ""
+    return line if 0 < len(line) <= MAX_NAME_CHARS else ""
 
 
 # The asked word of a first-step question (哪个中心, 哪所高校, 什么, 谁, or the 某个中心
