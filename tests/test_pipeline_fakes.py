@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,26 @@ def test_english_question_is_also_searched_in_chinese(tmp_settings: Settings, fa
     plain.index([docs_dir])
     assert plain.phrasings(q) == [q]
     assert plain.search(q, k=1, mode="bm25") == []  # BM25 alone cannot match across languages
+
+
+def test_every_step_of_a_planned_question_answers_in_its_language(bot: Assistant, docs_dir: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """An English question pointing back is answered in two steps (``steps.decompose``); the
+    second, "How many companies signed into 南A中心?", reads as Chinese by its script, yet
+    every step answers in English, the question's language; the first step is a lookup."""
+    bot.index([docs_dir])
+    asked: list[tuple[str, str, bool]] = []
+
+    def one(question: str, s: Settings, on_retrieved: object, lookup: bool = False) -> Iterator[str | Answer]:
+        asked.append((question, s.language, lookup))
+        text = "南A中心" if lookup else "16 companies"
+        yield text
+        yield Answer(question=question, text=text, citations=(), hits=(), refused=False)
+
+    monkeypatch.setattr(bot, "_stream_one", one)
+    answer = bot.ask("The article names a certain centre. How many companies signed into that centre?")
+    assert [(q, lookup) for q, _, lookup in asked] == [
+        ("The article names a certain centre. Which centre is it?", True),
+        ("How many companies signed into 南A中心?", False)]
+    assert {language for _, language, _ in asked} == {"en"}
+    assert answer.main_text == "16 companies" and answer.notes[0].startswith("(Found first:")
