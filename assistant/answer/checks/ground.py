@@ -269,6 +269,13 @@ def lacks_amount(answer: str, question: str) -> bool:
 MAX_NAME_CHARS = 24
 
 
+def first_line(answer: str) -> str:
+    """The first line of ``answer`` without citation markers or end punctuation: the
+    name a short answer gives ("深圳[1]。" → 深圳)."""
+    lines = answer.strip().splitlines()
+    return MARKER.sub("", lines[0] if lines else "").strip(" 。.，,")
+
+
 def written_name(answer: str, question: str, evidence: str) -> bool:
     """Whether ``answer`` is only a name the ``evidence`` writes and the ``question``
     does not (markers and end punctuation aside, in any script): what a lookup step
@@ -277,8 +284,7 @@ def written_name(answer: str, question: str, evidence: str) -> bool:
     "…具身智能领域的智平方(深圳)科技有限公司…", whose question words the line only partly
     holds. A name the question writes finds nothing ("排在阿里巴巴之后的哪家企业？" →
     阿里巴巴)."""
-    lines = answer.strip().splitlines()
-    name = normalize(MARKER.sub("", lines[0] if lines else "").strip(" 。.，,"))
+    name = normalize(first_line(answer))
     return 0 < len(name) <= MAX_NAME_CHARS and name in normalize(evidence) and name not in normalize(question)
 
 

@@ -55,10 +55,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ...types import Answer, Citation
-from ..checks.ground import MAX_NAME_CHARS
-from ..cite import MARKER
+from ..checks.ground import MAX_NAME_CHARS, first_line
 from ..language import ENGLISH, question_script
-from ..prompting import AnswerLanguage
+from ..prompting import AnswerLanguage, answer_language
 from .plan import AnswerOne, StepPlan, final_answer, summed_timings
 from .versus import split_comparison
 
@@ -130,10 +129,14 @@ class Bridge:
     after: str  # the second question after it
     noun: str = ""  # the pointed thing's name, kept after an ordinal answer
     classifier: str = ""
-    language: AnswerLanguage = "zh"  # of the note naming what the first step found
     # English: the pointed thing ("the other company"), written before a name found in
     # Chinese only, as its gloss ("the other company (科大讯飞)"), so the question stays English.
     gloss: str = ""
+
+    @property
+    def language(self) -> AnswerLanguage:
+        """The language of the note naming what the first step found: the question's."""
+        return answer_language(self.first)
 
     def second(self, found: str) -> str:
         """The second question, with the first step's answer ``found`` in place."""
@@ -251,7 +254,7 @@ def _split_english(question: str) -> Bridge | None:
         return None
     described, thing = " ".join(earlier), f"{m.group('other') or ''} {m.group('noun').lower()}"
     first = described if described.endswith("?") else f"{described.rstrip(' .;')}. Which{thing} is it?"
-    return Bridge(first=first, before=last[:m.start()], after=last[m.end():], language="en", gloss=f"the{thing}")
+    return Bridge(first=first, before=last[:m.start()], after=last[m.end():], gloss=f"the{thing}")
 
 
 def found_name(answer: Answer, question: str = "") -> str:
@@ -262,7 +265,7 @@ def found_name(answer: Answer, question: str = "") -> str:
     brackets): longer answers are sentences, the model restating the question."""
     if answer.refused:
         return ""
-    line = MARKER.sub("", answer.main_text.splitlines()[0] if answer.main_text else "").strip(" 。.")
+    line = first_line(answer.main_text)
     if question and question_script(question) == ENGLISH:
         words = re.sub(r"\([^)]*\)", "", line).split()
         return line if 0 < len(words) <= MAX_FOUND_WORDS else ""
