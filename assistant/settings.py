@@ -117,6 +117,15 @@ class Settings:
     # blind2, blind3: -2 right outcomes together, +5 to +18 prompt tokens; eval/RESULTS.md,
     # 2026-11-30 evening), so it is off by default.
     evidence_dense_weight: float = 0.0
+    # Weight of the characters a sentence about the question's subject shares with what is
+    # asked of it (evidence/selection.py, _char_credit: paraphrases jieba's words miss,
+    # 肩部高度 / 肩高). 1.2 put the gold answer in the evidence more often on every tune set
+    # (eval/evidence_recall.py: cmrc-extra3 66.7 -> 86.1%, cmrc2018 tune half 94.9 -> 100%,
+    # md-tune 68.7 -> 77.6%) for +10 to +30 evidence tokens, but live it gained as many right
+    # outcomes as it lost (cmrc2018-type tune sets +3, md-tune -3, multi-extra +1,
+    # corpus-extra -1: more near-misses answered from the extra sentences, and more
+    # distractors read), so it is off by default (eval/RESULTS.md, 2026-12-01 eighth session).
+    evidence_char_weight: float = 0.0
     # Most tokens of the bridge sentence a second search may add for a question that
     # links two documents (answer/evidence/bridge.py); 0 turns the second hop off.
     bridge_tokens: int = 120
@@ -171,6 +180,8 @@ class Settings:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.bridge_tokens < 0:
             problems.append(f"bridge_tokens must be >= 0 (0 turns the second hop off), not {self.bridge_tokens}")
+        if self.evidence_char_weight < 0:
+            problems.append(f"evidence_char_weight must be >= 0, not {self.evidence_char_weight}")
         if self.evidence_dense_weight < 0:
             problems.append(f"evidence_dense_weight must be >= 0, not {self.evidence_dense_weight}")
         if self.evidence_context is not None and not 0.0 <= self.evidence_context <= 1.0:

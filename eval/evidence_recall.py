@@ -10,6 +10,8 @@ evidence-selection settings can be compared in seconds per question:
     .venv/bin/python eval/evidence_recall.py eval/gold/corpus.jsonl --docs ../shared/corpus --half tune
     .venv/bin/python eval/evidence_recall.py questions.jsonl --evalset ../shared/evalsets/cmrc2018 \\
         --variant evidence_alternatives=2 --variant evidence_sentences=6,evidence_tokens=260
+    .venv/bin/python eval/evidence_recall.py eval/gold/cmrc-extra3.jsonl --evalset ../shared/evalsets/cmrc2018 \\
+        --variant evidence_char_weight=1.2
 
 Printed, per variant (``base`` is the settings with ``--set`` applied): answerable
 questions, share whose gold answer (normalised, any script) is in the top-k
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                                  floor=settings.evidence_floor,
                                  similarity=dense_similarity(bot.embedder, phrasings),
                                  dense_weight=settings.evidence_dense_weight,
-                                 context=bot.answerer.context_credit(settings))
+                                 context=bot.answerer.context_credit(settings), char_weight=settings.evidence_char_weight)
             shown = ev.format()
             tokens.append(count(shown))
             hit_ok = contains_gold(" ".join(h.chunk.text for h in hits), list(item.answers))

@@ -24,6 +24,7 @@ from assistant.answer.checks.ground import (
 from assistant.answer.cite import MARKER_OPEN
 from assistant.answer.evidence.selection import (
     QuestionKind,
+    asked_chars,
     dense_similarity,
     question_kind,
     select_evidence,
@@ -39,6 +40,7 @@ from assistant.answer.support import (
     missing_identifiers,
     subject_coverage,
     supporting_passages,
+    unnamed_people,
 )
 from assistant.errors import InputError
 from assistant.evaluation.replay import load_prompts
@@ -202,6 +204,50 @@ def test_dense_similarity_brings_in_the_sentence_that_says_it_in_other_words() -
     off = select_evidence(question, hits, len, budget=200, max_sentences=5, similarity=similarity,
                           dense_weight=0.0)
     assert off.format() == words.format()
+
+
+# The character weight measured live (Settings.evidence_char_weight, off by default).
+MEASURED_CHAR_WEIGHT = 1.2
+
+
+def test_characters_of_what_is_asked_find_the_paraphrased_answer() -> None:
+    """The question asks 外形…像 and names its lake; the answer sentence says 形状像 and
+    does not name it. On words alone the line that names the lake wins (像 is a single
+    character, no key term; 外形 is not 形状); the shared characters of what is asked (形,
+    像), not those of the subject the heading names, bring in the answer, and only for
+    lines about that subject."""
+    hits = [_hit("青螺湖是一个咸水湖，位于高原北部的断陷盆地内。湖面海拔4100米，形状像一只葫芦。", 0,
+                 heading="青螺湖"),
+            _hit("从高处看，湖的外形像一弯新月。", 1, heading="白沙湖"),
+            _hit("青螺湖流域的牧民以放牧为生。青螺湖的湖水含盐量高。", 2, heading="青螺湖"),
+            _hit("白沙湖是一个淡水湖，这个湖的东西两岸多沙丘。", 3, heading="白沙湖")]
+    question = ["从外形上看，青螺湖这个湖像什么东西？"]
+    settings = Settings()
+
+    def shown(weight: float) -> str:
+        return select_evidence(question, hits, len, settings.evidence_tokens, settings.evidence_sentences,
+                               context=Calibration.load(settings.generator).evidence_context,
+                               char_weight=weight).format()
+
+    assert "葫芦" not in shown(0.0)
+    assert "葫芦" in shown(MEASURED_CHAR_WEIGHT)
+    # another lake's line shares more of the asked characters (and 外形), but is not about 青螺湖
+    assert "新月" not in shown(MEASURED_CHAR_WEIGHT)
+    assert asked_chars(question[0], "青螺湖") == {"从", "外", "形", "看", "湖", "像", "东", "西"} - {"湖"}
+    assert "的" not in asked_chars("青螺湖的形状像什么？", "") and "像" in asked_chars("青螺湖的形状像什么？", "")
+    with pytest.raises(ValueError, match="evidence_char_weight"):
+        Settings(evidence_char_weight=-1)
+
+
+def test_a_common_character_counts_less_than_a_rare_one() -> None:
+    """Every line shares two characters of what is asked with the question; 只 and 一, which
+    many lines hold, count less than 重, which only the weight line holds (counted alike,
+    the first line with a number would win)."""
+    hits = [_hit("这种鸟常见一只或两只结伴。每群约有10只。幼鸟3只一窝。", 0, heading="灰冠鸟"),
+            _hit("成鸟重约650克。", 1, heading="灰冠鸟")]
+    ev = select_evidence(["一只灰冠鸟的体重大约是多少？"], hits, len, budget=200, max_sentences=1,
+                         char_weight=MEASURED_CHAR_WEIGHT)
+    assert "650克" in ev.format()
 
 
 def test_dense_similarity_takes_the_closest_phrasing() -> None:
@@ -442,6 +488,24 @@ def test_an_answer_copied_from_a_line_about_something_else_is_refused() -> None:
     assert coverage is not None and coverage < MIN_SUBJECT_COVERAGE
     assert not is_grounded("第七届茅盾文学奖", "梁修身曾经获得过什么奖项？", ev)
     assert is_grounded("金钟奖男演员奖", "梁修身曾经获得过什么奖项？", ev)
+
+
+def test_an_answer_from_a_line_about_another_person_is_refused() -> None:
+    """The line holding the year names another director; its other words cover the
+    question well enough for the subject check."""
+    ev = ("[1] 2008年张明远在电视剧中饰演警察而打开知名度。\n"
+          "[2] 李海川，台湾男演员、导演，出生于高雄，于1970年加入电视台为演员。")
+    question = "台湾导演周文杰是哪一年出生的？"
+    assert unnamed_people("1970年[2]", question, ev) == ["周文杰"]
+    assert not is_grounded("1970年[2]", question, ev)
+    # a line that names the person, or names nobody (their own words), is judged on its facts
+    assert unnamed_people("1970年[1]", question, "[1] 周文杰，台湾导演，生于1970年。") == []
+    assert unnamed_people("制造在南宁[1]", "周文杰建议打造“研发在东部、制造在哪里”的产业链？",
+                          "[1] 要打造研发在东部、制造在南宁的产业链。") == []
+    # a name only describing what a question of several clauses asks about is not judged
+    assert unnamed_people("1970年[2]", "周文杰任教的那所学校，是哪一年建校的？", ev) == []
+    # a quoted title is no person
+    assert unnamed_people("1970年[2]", "“周文杰”号帆船是哪一年下水的？", ev) == []
 
 
 @pytest.mark.parametrize(("answer", "missing"), [
@@ -710,6 +774,9 @@ def test_a_title_alone_names_no_one() -> None:
     assert not adds_nothing("福林德斯大学的首任校长叫彼得·卡尔斯爵士。[1]", question)
     assert adds_nothing("The first vice-chancellor was Sir. [1]", "Who was the first vice-chancellor?")
     assert not adds_nothing("爵士乐[1]", "这家酒吧演奏什么音乐？")  # no name asked
+    # the name given is the question's own (the university's, not its president's)
+    assert adds_nothing("海滨大学的首任校长叫海滨。[1]", "海滨大学的首任校长叫什么名字？")
+    assert not adds_nothing("海滨大学的首任校长叫陈有杰。[1]", "海滨大学的首任校长叫什么名字？")
 
 
 def test_an_answer_no_passage_supports_is_not_grounded() -> None:

@@ -60,6 +60,9 @@ def test_a_described_thing_is_asked_for_first(question: str, first: str, second:
     "报道提到的发展方向，有哪些具体措施？",  # 方向 is no kind of thing another document describes
     # the pointing words and commas of a quotation are the quotation's
     "文章引述他的话：“谁先发展，这个国家、这个地方就能走在前面”。他说这句话之前下了什么判断？",
+    # the name right before the pointing word is the thing (an apposition): nothing to look up
+    "从高处看，青螺湖这个湖像什么东西？",
+    "按用途分，基氏软鱼这种鱼一般派什么用场？",
 ])
 def test_other_questions_are_asked_in_one_step(question: str) -> None:
     assert split_bridge(question) is None

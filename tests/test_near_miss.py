@@ -154,6 +154,9 @@ FACTORY = ("[1] 优必选在柳州建设机器人超级智慧工厂。20GWh动�
     ("这把刀有多重？", "约1.2公斤[1]", []),
     ("How heavy is the sword?", "81.1 cm [1]", ["81.1"]),
     ("他有哪些多重身份？", "3个身份", []),
+    # a range takes the unit of its last figure
+    ("一只成年灰雁大约有多重？", "一只成年灰雁大约重约46-56厘米。[1]", ["56"]),
+    ("一只成年灰雁大约有多重？", "约2.5至3.5公斤[1]", []),
     # an area counted in ponds; an area in hectares
     ("示范区的面积有多大？", "示范区的面积为2.13万个养殖圆池。[1]", ["2.13"]),
     ("示范区的面积有多大？", "约120公顷[1]", []),
@@ -220,6 +223,14 @@ def test_a_year_of_another_event_dates_no_birth_or_death(question: str, answer: 
     assert event_year(answer, question, GENERAL) == flagged
     if flagged:
         assert not is_grounded(answer, question, GENERAL)
+
+
+def test_a_word_holding_the_character_of_birth_dates_no_birth() -> None:
+    """学生 holds 生 but dates no birth; 生于 and a year before 生 do."""
+    ev = "[1] （周文杰）周文杰，台湾导演。2000年的第一部作品即获得学生电影奖。\n[2] 陈有杰，1936年生于台北。"
+    assert event_year("2000年[1]", "台湾导演周文杰是哪一年出生的？", ev) == ["2000"]
+    assert event_year("1936年[2]", "陈有杰是哪一年出生的？", ev) == []
+    assert event_year("1936年", "陈有杰是哪一年出生的？", "[1] 陈有杰，1936年生，台北人。") == []
 
 
 FOUNDER = ("[1] 索尔维制碱法是1861年比利时化学家欧内斯特·索尔维（Ernest Solvay，1838-1922）发明的。"

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..ingest.normalize import convert, has_cjk, to_halfwidth
+from ..ingest.normalize import convert, has_cjk, normalize, to_halfwidth
 from ..search.terms import subject_terms
 from .cite import MARKER, facts, parse_markers
+from .evidence.sentences import people
 from .forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
@@ -195,6 +196,31 @@ def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
     return ([t.lower() for t in _IDENTIFIER.findall(asked) if t.lower() not in holding]
             + [n for n in _NUMBERED_NAME.findall(asked) if not has_number(n, holding)]
             + [p for p in _PHASE.findall(asked) if p[:-2] not in holding])
+
+
+# A clause boundary of a question: a question of one clause asks about the people it names.
+_CLAUSE_BREAK = re.compile(r"[，,；;。！!]")
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
+
+
+def unnamed_people(answer: str, question: str, evidence: str) -> list[str]:
+    """The people a one-clause Chinese question names (jieba's tagger, ``people``; not in
+    quotation marks) when the evidence lines holding the answer name other people and none
+    of them: asked the birth year of one director, a small model copies the year of
+    another's line ("台湾导演郑有杰是哪一年出生的？" answered "1970年" from "梁修身…台湾男演员…
+    导演…于1970年加入中视"), whose other words (台湾, 导演, 出生) cover the question well
+    enough. A line naming nobody may be the named person's own words or a sentence of
+    their article, which names them once ("研发在东部、制造在南宁…" for "潘永钟建议打造…");
+    one named person in the lines is enough (the tagger also tags 登基 as a name); a
+    question of several clauses may name a person only to describe what it asks about (a
+    bridge to another document), so it is not judged, nor is an English question."""
+    if question_script(question) == ENGLISH or _CLAUSE_BREAK.search(question.strip().rstrip("？?")):
+        return []
+    named = [n for n in people(normalize(_QUOTED.sub("", question))) if has_cjk(n)]
+    holding = _holding(answer, question, evidence)
+    if not named or not holding or not people(holding):
+        return []
+    return [] if any(form in holding for n in named for form in source_form(n).splitlines()) else named
 
 
 # A Chinese name an English question glosses: "Qi An Xin (奇安信)", "the expo (东博会)".

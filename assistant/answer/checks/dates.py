@@ -112,12 +112,18 @@ def _words(words: str) -> str:
     return "|".join(words.split())
 
 
+# 生 that dates a birth (生于, 出生, 1936年生), not a word that only holds the character:
+# 学生, 先生, 医生, 发生, 产生, 人生, 生产, 生活, 生态, 生物, 生命, 生涯, 生效, 生成 ("2000年的第一部…
+# 作品…获得…学生电影…奖" dates no birth).
+_BORN = "(?<![学先医考师发产卫人众书招研])生(?![产活态物命意涯效成长])"
+
+
 # Events a when-question asks about whose date a source writes beside a word of the
 # event: a birth, a death, a founding, a building finished or opened, a first holding,
 # a closing. Other events (爆发, 被定为首都, 拿到设计奖) are worded too freely to judge.
 DATED_EVENTS: tuple[DatedEvent, ...] = (
     DatedEvent(re.compile(r"出生|生于|诞生|生日|生年|\bborn\b|\bbirth", re.I),
-               re.compile(r"生|\bborn\b|\bbirth|\bb\.", re.I), life=True),
+               re.compile(rf"{_BORN}|\bborn\b|\bbirth|\bb\.", re.I), life=True),
     DatedEvent(re.compile(r"去世|逝世|死|卒|过世|辞世|\bdied\b|\bdeath\b|\bdie\b", re.I),
                re.compile(r"逝|死|卒|殁|薨|崩|亡|去世|过世|辞世|\bdied\b|\bdeath\b|\bd\.", re.I), life=True),
     DatedEvent(re.compile(_words("成立 创立 创建 创办 创刊 建立 组建 始创 founded established"), re.I),

@@ -10,7 +10,8 @@ model read:
   likewise (``cite.facts``);
 - a Chinese answer's new wording (content words not in the question) must
   mostly occur in the evidence, so an invented organisation name fails;
-- the answer must say something the question does not already say;
+- the answer must say something the question does not already say (a name it
+  gives for one asked must not be the question's own: 海滨大学的首任校长叫海滨);
 - an English number word (``two``, ``dozen``) must be written in the
   evidence, in digits or Chinese numerals;
 - a date must answer the when-question (``dates``): come from an evidence line
@@ -34,7 +35,9 @@ model read:
 - the evidence lines holding the answer must be about the question: enough of
   its Chinese key terms (not the words that ask, 哪部 or 几颗牙: ``subject_terms``)
   and all its Latin names or codes, and, for an English
-  question, every Chinese name it glosses in brackets (``support``);
+  question, every Chinese name it glosses in brackets; lines naming other people,
+  and none of those a one-clause question names, are about someone else
+  (``support``);
 - a name an English answer romanises (Qi Xiangdong) must be the pinyin of
   characters in the Chinese evidence (``romanized``).
 
@@ -65,7 +68,13 @@ from ..forms import (
     source_form,
     supported,
 )
-from ..support import MIN_SUBJECT_COVERAGE, missing_glosses, missing_identifiers, subject_coverage
+from ..support import (
+    MIN_SUBJECT_COVERAGE,
+    missing_glosses,
+    missing_identifiers,
+    subject_coverage,
+    unnamed_people,
+)
 from .dates import event_year, lacks_date_part, year_mismatch
 from .measures import (
     average_for_total,
@@ -235,8 +244,23 @@ def adds_nothing(answer: str, question: str) -> bool:
         body = _HONORIFIC.sub(" ", body)
     units = [u for u in CJK_OR_WORD.findall(body) if u not in ENGLISH_FILLER and u not in FUNCTION_CHARS]
     asked_text = compare_form(question)
+    if _ASKS_NAME.search(question) and _named_as_asked(body, asked_text):
+        return True
     asked = {f for u in CJK_OR_WORD.findall(asked_text) for f in _forms(u)}
     return all(_forms(u) & asked for u in units) and not _new_pair(body, asked_text)
+
+
+# The name a Chinese answer gives after its last naming word: "…首任校长叫福林德斯" → 福林德斯.
+_GIVEN_NAME = re.compile(r"(?:叫|是|为|名为)([\u3400-\u9fff·]{2,})[。.！!]?$")
+
+
+def _named_as_asked(body: str, asked: str) -> bool:
+    """Whether an answer to a question asking for a name gives, as the name, words of the
+    question: "福林德斯大学的首任校长叫福林德斯" names the university, not its president
+    (``_new_pair`` sees 叫福, which the question does not write, and lets it pass)."""
+    line = body.strip().splitlines()[0] if body.strip() else ""
+    m = _GIVEN_NAME.search(line.strip())
+    return m is not None and m.group(1) in asked
 
 
 # Any way of writing an amount: digits, Chinese numerals, English number and quantity words.
@@ -300,7 +324,7 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or date_for_count(answer, question, evidence) or wider_scope(answer, question, evidence)):
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
-            or unread_names(answer, question, evidence)
+            or unread_names(answer, question, evidence) or unnamed_people(answer, question, evidence)
             or deputy_posts(question, evidence) or missing_post(answer, question, evidence)):
         return False
     subject = subject_coverage(answer, question, evidence)

@@ -141,6 +141,10 @@ MEASURES: tuple[AskedMeasure, ...] = (
 )
 
 
+# After the first figure of a range: a dash or 至/到 and the next figure.
+_RANGE_ON = re.compile(r"\s*[-–—~～至到]\s*\d")
+
+
 def other_measure(answer: str, question: str, evidence: str) -> list[str]:
     """The figures of an answer to a question asking for a kind of quantity by name
     (``MEASURES``: money, people, length, area, weight) when every one of them carries a unit of
@@ -155,7 +159,8 @@ def other_measure(answer: str, question: str, evidence: str) -> list[str]:
     body = compare_form(answer)
     if any(k.gives.match(body, m.end()) for m in _CHINESE_FIGURE.finditer(body) for k in kinds):
         return []  # 四十二米: the asked kind, in Chinese numerals
-    figures = figures_beyond(body, asked)
+    # The first figure of a range (46-56厘米) has the unit of the last.
+    figures = [m for m in figures_beyond(body, asked) if not _RANGE_ON.match(body, m.end())]
     other = [m.group() for m in figures
              if not any(k.gives.match(body, m.end()) for k in kinds)
              and (_MEASURED.match(body, m.end()) or _LATIN_UNIT.match(body, m.end()))]

@@ -27,7 +27,12 @@ A sentence scores by
 - its **dense similarity** to the question (the embedder's cosine, best over the
   phrasings, times ``Settings.evidence_dense_weight``), so a sentence that says
   what is asked in other words (全区算力总规模达668 PFlops for 广西算力总规模)
-  is not lost to one that only shares more of the question's words.
+  is not lost to one that only shares more of the question's words;
+- the **characters of what is asked** it shares with the question (its content
+  characters outside the subject a passage heading names, each weighted by its
+  rarity among the sentences, times ``Settings.evidence_char_weight``, off by default), for a
+  sentence of a passage about that subject: a paraphrased question shares
+  characters where it shares no word (肩部高度 / 肩高, 插图 / 插画家).
 
 A sentence that only repeats the question (a heading such as 广西人工智能产业
 发展白皮书 for a question about that white paper's editor) cannot hold the
@@ -36,6 +41,7 @@ answer, however many key terms it has, and is never chosen.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -209,6 +215,56 @@ def _context_credit(pool: Sequence[Sentence], hits: Sequence[Hit], terms: dict[s
     return out
 
 
+# Characters that carry no content of their own in a question: function words and the
+# characters of the words that ask (什么, 哪些, 多少, 谁, 时候). Not derived from
+# search.lexical.STOPWORDS and terms.QUESTION_WORDS, whose words (多高, 多长, 哪年) hold
+# characters that are content elsewhere (肩高, 全长, 年份).
+FUNCTION_CHARS = frozenset("的了是在和与及等也就都而对将为以于之其或由被把这那有个中上下什么哪些里多少几吗呢吧如何怎样否请问谁时候")
+
+
+def asked_chars(question: str, subject: str) -> set[str]:
+    """The content characters of ``question`` (normalised, CJK only, no ``FUNCTION_CHARS``)
+    outside ``subject``: what the question asks of its subject, character by character."""
+    return {c for c in normalize(question).lower()
+            if "\u3400" <= c <= "\u9fff" and c not in FUNCTION_CHARS and c not in subject}
+
+
+def _char_credit(pool: Sequence[Sentence], hits: Sequence[Hit], question: str, terms: dict[str, float],
+                 weight: float) -> dict[Sentence, float]:
+    """Each sentence's credit for the characters of what is asked that it shares with
+    ``question``: ``weight`` times their share of the question's asked characters
+    (``asked_chars``), each weighted by its rarity in ``pool`` (inverse document frequency
+    over its sentences, so 一 or 民 counts less than 肩 or 笔).
+
+    A paraphrased question shares characters where it shares no word: 肩部高度 / 肩高,
+    插图 / 插画家, 筹划…名字 / 规划…命名, 借用…校舍 / 创校; jieba's words, and the key
+    terms, miss these, and the single characters a question asks with (像) are dropped from
+    the key terms.
+
+    The subject is the key terms a passage heading holds (an encyclopedia article's
+    title). Its characters are not credited again (that would favour the sentence that
+    names the subject over the one that answers: 当惹雍错…是一个咸水湖 over 形状像一只长靴),
+    and only a sentence about it earns the credit: one whose passage's heading, earlier
+    sentences or own words hold a subject term. Another article's sentence that shares
+    the asked characters (当战争在12月正式爆发 for 弗兰肯豪森战役在什么时候爆发) is a
+    distractor that only costs tokens. No subject in any heading, no credit."""
+    headings = " ".join(normalize(h.chunk.heading).lower() for h in hits)
+    subject = [t for t in terms if t in headings]
+    wanted = asked_chars(question, "".join(subject))
+    if not subject or not wanted or not pool:
+        return {}
+    n = len(pool)
+    rarity = {c: math.log((n + 1) / (sum(c in s.norm for s in pool) + 0.5)) for c in wanted}
+    total = sum(rarity.values()) or 1.0
+    out: dict[Sentence, float] = {}
+    read: dict[int, str] = {}  # each passage's heading and sentences so far (``pool`` is in passage order)
+    for s in pool:
+        text = read[s.passage] = f"{read.get(s.passage, normalize(hits[s.passage - 1].chunk.heading).lower())} {s.norm}"
+        if any(t in text for t in subject):
+            out[s] = weight * sum(rarity[c] for c in wanted if c in s.norm) / total
+    return out
+
+
 def _kind_match(kind: QuestionKind, norm: str, asked: Collection[str] = frozenset()) -> bool:
     if kind is QuestionKind.PERSON:
         return any(not all(c in asked for c in name) for name in person_names(norm))
@@ -231,6 +287,7 @@ def select_evidence(
     similarity: SentenceSimilarity | None = None,
     dense_weight: float = Settings.evidence_dense_weight,
     context: float = 0.0,
+    char_weight: float = 0.0,
 ) -> Evidence:
     """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
     sentence is always kept; headings shown with a passage are not counted).
@@ -253,6 +310,9 @@ def select_evidence(
 
     ``context`` is the credit, as a share of the question's term weight, for the
     terms a sentence lacks but the earlier sentences of its passage hold.
+
+    ``char_weight`` scales the credit for the characters of what is asked a sentence
+    shares with the question (``_char_credit``); 0 leaves it out.
     """
     hits = tuple(hits)
     asked = asked_units(questions)
@@ -260,7 +320,9 @@ def select_evidence(
             if s.passage not in untrusted and not repeats_question(s.norm, asked)]
     everything = " ".join(s.norm for s in pool)
     phrasing_terms = [key_terms(q) for q in questions] or [{}]
-    terms = max(phrasing_terms, key=lambda t: term_coverage(t, everything) if t else -1.0)
+    best_phrasing = max(range(len(phrasing_terms)),
+                        key=lambda i: term_coverage(phrasing_terms[i], everything) if phrasing_terms[i] else -1.0)
+    terms = phrasing_terms[best_phrasing]
     kind = question_kind(questions[0]) if questions else QuestionKind.OTHER
     total = sum(terms.values()) or 1.0
     covered: set[str] = set()
@@ -272,6 +334,8 @@ def select_evidence(
         scores = similarity([s.prompt_text for s in pool])
         dense = {s: dense_weight * v for s, v in zip(pool, scores, strict=True)}
 
+    chars = (_char_credit(pool, hits, questions[best_phrasing], terms, char_weight)
+             if char_weight and questions else {})
     carried = (_context_credit(pool, hits, terms, context, lambda s: _kind_match(kind, s.norm, asked))
                if context else {})
 
@@ -279,7 +343,7 @@ def select_evidence(
         lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT
                       for t, w in terms.items() if t in s.norm) / total
         bonus = KIND_BONUS if _kind_match(kind, s.norm, asked) else 0.0
-        return lexical + bonus + carried.get(s, 0.0) - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0)
+        return lexical + bonus + carried.get(s, 0.0) - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0) + chars.get(s, 0.0)
 
     while pool and len(chosen) < max_sentences:
 

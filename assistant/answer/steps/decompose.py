@@ -211,10 +211,12 @@ def split_bridge(question: str) -> Bridge | None:
         m = _POINTER.search(blanked[i])
         if m is None:
             continue
+        clause = clauses[i]
+        if _names_it(clause[:m.start()]):
+            return None
         earlier, lead_in = _referent_sentence(clauses[:i])
         if not earlier.strip():
             return None
-        clause = clauses[i]
         before, after = lead_in + clause[:m.start()], clause[m.start():] + "".join(clauses[i + 1:])
         if earlier[-1] in _QUESTION_END:
             return Bridge(first=earlier, before=before, after=after)
@@ -226,6 +228,20 @@ def split_bridge(question: str) -> Bridge | None:
         first = f"{earlier.rstrip(_CLAUSE_END + _SENTENCE_END)}，{pointer}是哪{measure}{noun}？"
         return Bridge(first=first, before=before, after=after)
     return None
+
+
+# jieba's tags of a word that names a thing: nouns and names (n, nr, ns, nt, nz), abbreviations
+# (j: 东盟) and Latin words.
+_NAMING_TAGS = ("n", "j", "eng")
+
+
+def _names_it(before: str) -> bool:
+    """True when the words right before a pointing word name the thing it points at
+    ("当惹雍错这个湖", "基氏软汉鱼这种鱼": a noun or name, an apposition), so nothing is
+    left to look up; not after a verb, preposition or adverb ("引用了这座城市",
+    "在这座城市", "原先那座主殿")."""
+    words = [w for w in jieba.posseg.lcut(before.strip()) if w.word.strip()]
+    return bool(words) and words[-1].flag.startswith(_NAMING_TAGS)
 
 
 def _referent_sentence(clauses: list[str]) -> tuple[str, str]:
