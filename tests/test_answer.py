@@ -491,9 +491,9 @@ def test_an_answer_copied_from_a_line_about_something_else_is_refused() -> None:
 
 
 def test_an_answer_from_a_line_about_another_person_is_refused() -> None:
-    """The line holding the year names another director; its other words cover the
-    question well enough for the subject check."""
-    ev = ("[1] 2008年张明远在电视剧中饰演警察而打开知名度。\n"
+    """The line holding the year names another director, and the asked one is on another
+    line; its other words cover the question well enough for the subject check."""
+    ev = ("[1] 2008年周文杰在电视剧中饰演警察而打开知名度。\n"
           "[2] 李海川，台湾男演员、导演，出生于高雄，于1970年加入电视台为演员。")
     question = "台湾导演周文杰是哪一年出生的？"
     assert unnamed_people("1970年[2]", question, ev) == ["周文杰"]
@@ -502,6 +502,8 @@ def test_an_answer_from_a_line_about_another_person_is_refused() -> None:
     assert unnamed_people("1970年[1]", question, "[1] 周文杰，台湾导演，生于1970年。") == []
     assert unnamed_people("制造在南宁[1]", "周文杰建议打造“研发在东部、制造在哪里”的产业链？",
                           "[1] 要打造研发在东部、制造在南宁的产业链。") == []
+    # a name no evidence line writes is no person of the evidence (jieba tags 白皮书 as a name)
+    assert unnamed_people("1970年[2]", question, ev.replace("周文杰", "张明远")) == []
     # a name only describing what a question of several clauses asks about is not judged
     assert unnamed_people("1970年[2]", "周文杰任教的那所学校，是哪一年建校的？", ev) == []
     # a quoted title is no person

@@ -22,7 +22,7 @@ from functools import lru_cache
 from ..ingest.normalize import convert, has_cjk, normalize, to_halfwidth
 from ..search.terms import subject_terms
 from .cite import MARKER, facts, parse_markers
-from .evidence.sentences import people
+from .evidence.sentences import people, unlisted_name
 from .forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
@@ -216,11 +216,20 @@ def unnamed_people(answer: str, question: str, evidence: str) -> list[str]:
     bridge to another document), so it is not judged, nor is an English question."""
     if question_script(question) == ENGLISH or _CLAUSE_BREAK.search(question.strip().rstrip("？?")):
         return []
-    named = [n for n in people(normalize(_QUOTED.sub("", question))) if has_cjk(n)]
+    lines = evidence_lines(evidence).values()
+
+    def written(name: str, text: str) -> bool:
+        return any(form in text for form in source_form(name).splitlines())
+
+    # People the question names: names jieba's dictionary does not hold (郑有杰) or holds as
+    # transliterated (nrt: 阿西莫夫), and others only when an evidence line writes them: its
+    # dictionary also tags common words as names (白皮书 nr).
+    named = [n for n in people(normalize(_QUOTED.sub("", question)))
+             if has_cjk(n) and (unlisted_name(n) or any(written(n, line) for line in lines))]
     holding = _holding(answer, question, evidence)
     if not named or not holding or not people(holding):
         return []
-    return [] if any(form in holding for n in named for form in source_form(n).splitlines()) else named
+    return [] if any(written(n, holding) for n in named) else named
 
 
 # A Chinese name an English question glosses: "Qi An Xin (奇安信)", "the expo (东博会)".

@@ -69,6 +69,18 @@ def people(text: str) -> tuple[str, ...]:
                  if p.flag.startswith(_PERSON_TAG) and len(p.word) >= MIN_PERSON_CHARS)
 
 
+# jieba's dictionary tags of a name it may not hold as a plain name: none (a name it does not
+# know, tagged by its model: 郑有杰) or a transliterated name (nrt: 阿西莫夫). Its plain nr
+# entries include common words (白皮书, 承诺书) and places (桂林).
+UNLISTED_NAME_TAGS = (None, "nrt")
+
+
+def unlisted_name(name: str) -> bool:
+    """Whether a name of ``people`` is one jieba's dictionary does not hold as a plain
+    name (``UNLISTED_NAME_TAGS``), so its tagger found it as a person's."""
+    return posseg.dt.word_tag_tab.get(name) in UNLISTED_NAME_TAGS
+
+
 def person_names(norm: str) -> frozenset[str]:
     """The people's names in ``norm`` (search form)."""
     return frozenset(people(norm))
