@@ -42,6 +42,11 @@ MIN_ENGLISH_WORDS = 3  # an English question around Chinese glosses has at least
 # Titles and quotations inside a question are often pasted from a source in the
 # source's script; the script of the question is that of the words around them.
 _QUOTED = re.compile(r"《[^》]*》|「[^」]*」|『[^』]*』|“[^”]*”")
+# What a question quotes or titles, straight double quotes included: its pointing words
+# and commas are the quotation's (steps.decompose), and a name in it names no person the
+# question asks about (support.unnamed_people). Script detection keeps ``_QUOTED``: an
+# English question's "quoted words" are English.
+QUOTED_TEXT = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》|\"[^\"]*\"")
 
 
 def _changed_chars(text: str, converted: str) -> int:

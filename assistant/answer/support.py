@@ -42,6 +42,7 @@ from .language import (
     MAGNITUDE_EXPONENTS,
     MORE_THAN,
     QUALIFIER_WORDS,
+    QUOTED_TEXT,
     question_script,
 )
 
@@ -200,12 +201,11 @@ def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
 
 # A clause boundary of a question: a question of one clause asks about the people it names.
 _CLAUSE_BREAK = re.compile(r"[，,；;。！!]")
-_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
 
 
 def unnamed_people(answer: str, question: str, evidence: str) -> list[str]:
-    """The people a one-clause Chinese question names (jieba's tagger, ``people``; not in
-    quotation marks) when the evidence lines holding the answer name other people and none
+    """The people a one-clause Chinese question names (jieba's tagger, ``people``; not in a
+    quotation or title) when the evidence lines holding the answer name other people and none
     of them: asked the birth year of one director, a small model copies the year of
     another's line ("台湾导演郑有杰是哪一年出生的？" answered "1970年" from "梁修身…台湾男演员…
     导演…于1970年加入中视"), whose other words (台湾, 导演, 出生) cover the question well
@@ -224,7 +224,7 @@ def unnamed_people(answer: str, question: str, evidence: str) -> list[str]:
     # People the question names: names jieba's dictionary does not hold (郑有杰) or holds as
     # transliterated (nrt: 阿西莫夫), and others only when an evidence line writes them: its
     # dictionary also tags common words as names (白皮书 nr).
-    named = [n for n in people(normalize(_QUOTED.sub("", question)))
+    named = [n for n in people(normalize(QUOTED_TEXT.sub("", question)))
              if has_cjk(n) and (unlisted_name(n) or any(written(n, line) for line in lines))]
     holding = _holding(answer, question, evidence)
     if not named or not holding or not people(holding):

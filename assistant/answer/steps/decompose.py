@@ -56,7 +56,7 @@ from dataclasses import dataclass
 
 from ...types import Answer, Citation
 from ..checks.ground import MAX_NAME_CHARS, first_line
-from ..language import ENGLISH, question_script
+from ..language import ENGLISH, QUOTED_TEXT, question_script
 from ..prompting import AnswerLanguage, answer_language
 from .plan import AnswerOne, StepPlan, final_answer, summed_timings
 from .versus import split_comparison
@@ -82,9 +82,8 @@ _QUESTION_END = "？?"
 # What ends a sentence before a pointing clause: its referent is in the sentence
 # before ("…其名称里标明了所在城市。白皮书在统计…时，引用了这座城市的…？").
 _SENTENCE_END = "。；;！!"
-# Quoted words and titles: a pointing word or comma inside them is the quotation's
+# The filler of quoted words and titles (``QUOTED_TEXT``): a pointing word or comma inside them is the quotation's
 # ("“谁先发展人工智能，这个国家、这个地方就能走在前面”").
-_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》|\"[^\"]*\"")
 _BLANK = "＿"
 # A clause ending with the pointed thing: "…的那所高校", "…的那一届中国—东盟博览会".
 _ENDING_POINTER = re.compile(rf"[那这](一?[{CLASSIFIERS}])([^，,；;？?]{{0,{MAX_POINTED_CHARS}}})$")
@@ -167,7 +166,7 @@ class Bridge:
 
 def _blanked(question: str) -> str:
     """``question`` with the inside of its quotations and titles blanked (same length)."""
-    return _QUOTED.sub(lambda m: m.group(0)[0] + _BLANK * (len(m.group(0)) - 2) + m.group(0)[-1], question)
+    return QUOTED_TEXT.sub(lambda m: m.group(0)[0] + _BLANK * (len(m.group(0)) - 2) + m.group(0)[-1], question)
 
 
 def _pointed_noun(rest: str) -> str:
