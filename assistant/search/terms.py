@@ -31,6 +31,15 @@ QUESTION_WORDS = frozenset(
     "of to in on for by and or with according report article mentioned".split()
 )
 
+# Characters that join words rather than name anything (的, 据, 在): a pair of characters
+# holding one is no new wording ("大模型据白皮书" reorders the question: checks.ground), and
+# none is a character of what a question asks (answer.evidence.selection).
+FUNCTION_CHARS = frozenset("的了在是和与及等也就都而对将为以于之其或由被把这那有个中上下据从向到并且")
+# The characters of the words that ask (什么, 哪些, 多少, 谁, 时候, 吗): no evidence writes
+# them for the answer. Not derived from QUESTION_WORDS, whose words (多高, 多长, 哪年) hold
+# characters that are content elsewhere (肩高, 全长, 年份).
+ASKING_CHARS = frozenset("什么哪些里多少几吗呢吧如何怎样否请问谁时候")
+
 # Question phrases jieba splits into words that are content words elsewhere: 什么时候
 # asks for a date (什么 + 时候), while 时候 in 跃於戏剧圈时候 is part of what is asked.
 QUESTION_PHRASES = ("什么时候",)

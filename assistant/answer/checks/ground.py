@@ -50,6 +50,7 @@ from __future__ import annotations
 import re
 
 from ...ingest.normalize import has_cjk, normalize
+from ...search.terms import FUNCTION_CHARS
 from ..cite import MARKER, facts
 from ..evidence.selection import ASKS_PERSON, FIGURE_KINDS, question_kind
 from ..forms import (
@@ -208,9 +209,6 @@ def _forms(word: str) -> set[str]:
     return out
 
 
-# Characters that join words rather than name anything (的, 据, 在): a pair of
-# characters holding one is no new wording ("大模型据白皮书" reorders the question).
-FUNCTION_CHARS = frozenset("的了在是和与及等也就都而对将为以于之其或由被把这那有个中上下据从向到并且")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ...ingest.normalize import normalize
-from ...search.terms import key_terms, term_coverage
+from ...search.terms import ASKING_CHARS, FUNCTION_CHARS, key_terms, term_coverage
 from ...settings import Settings
 from ...types import Embedder, Hit
 from ..guard import strip_instructions
@@ -215,18 +215,16 @@ def _context_credit(pool: Sequence[Sentence], hits: Sequence[Hit], terms: dict[s
     return out
 
 
-# Characters that carry no content of their own in a question: function words and the
-# characters of the words that ask (什么, 哪些, 多少, 谁, 时候). Not derived from
-# search.lexical.STOPWORDS and terms.QUESTION_WORDS, whose words (多高, 多长, 哪年) hold
-# characters that are content elsewhere (肩高, 全长, 年份).
-FUNCTION_CHARS = frozenset("的了是在和与及等也就都而对将为以于之其或由被把这那有个中上下什么哪些里多少几吗呢吧如何怎样否请问谁时候")
+# Characters that carry no content of their own in a question.
+_NOT_ASKED = FUNCTION_CHARS | ASKING_CHARS
 
 
 def asked_chars(question: str, subject: str) -> set[str]:
-    """The content characters of ``question`` (normalised, CJK only, no ``FUNCTION_CHARS``)
+    """The content characters of ``question`` (normalised, CJK only, no ``FUNCTION_CHARS``
+    or ``ASKING_CHARS``)
     outside ``subject``: what the question asks of its subject, character by character."""
     return {c for c in normalize(question).lower()
-            if "\u3400" <= c <= "\u9fff" and c not in FUNCTION_CHARS and c not in subject}
+            if "\u3400" <= c <= "\u9fff" and c not in _NOT_ASKED and c not in subject}
 
 
 def _char_credit(pool: Sequence[Sentence], hits: Sequence[Hit], question: str, terms: dict[str, float],
