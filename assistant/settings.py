@@ -122,9 +122,10 @@ class Settings:
     # 肩部高度 / 肩高). 1.2 put the gold answer in the evidence more often on every tune set
     # (eval/evidence_recall.py: cmrc-extra3 66.7 -> 86.1%, cmrc2018 tune half 94.9 -> 100%,
     # md-tune 68.7 -> 77.6%) for +10 to +30 evidence tokens, but live it gained as many right
-    # outcomes as it lost (cmrc2018-type tune sets +3, md-tune -3, multi-extra +1,
-    # corpus-extra -1: more near-misses answered from the extra sentences, and more
-    # distractors read), so it is off by default (eval/RESULTS.md, 2026-12-01 eighth session).
+    # outcomes as it lost (459 -> 459 over the eight tune sets: the four cmrc2018-type sets +3,
+    # corpus tune half -3, corpus-extra -1, md-tune -1, multi-extra +2; more near-misses
+    # answered from the extra sentences, and more distractors read), so it is off by default
+    # (eval/RESULTS.md, 2026-12-01 eighth session).
     evidence_char_weight: float = 0.0
     # Most tokens of the bridge sentence a second search may add for a question that
     # links two documents (answer/evidence/bridge.py); 0 turns the second hop off.

@@ -256,8 +256,7 @@ def _named_as_asked(body: str, asked: str) -> bool:
     """Whether an answer to a question asking for a name gives, as the name, words of the
     question: "福林德斯大学的首任校长叫福林德斯" names the university, not its president
     (``_new_pair`` sees 叫福, which the question does not write, and lets it pass)."""
-    line = body.strip().splitlines()[0] if body.strip() else ""
-    m = _GIVEN_NAME.search(line.strip())
+    m = _GIVEN_NAME.search(first_line(body))
     return m is not None and m.group(1) in asked
 
 

@@ -221,8 +221,8 @@ _NOT_ASKED = FUNCTION_CHARS | ASKING_CHARS
 
 def asked_chars(question: str, subject: str) -> set[str]:
     """The content characters of ``question`` (normalised, CJK only, no ``FUNCTION_CHARS``
-    or ``ASKING_CHARS``)
-    outside ``subject``: what the question asks of its subject, character by character."""
+    or ``ASKING_CHARS``) outside ``subject``: what the question asks of its subject,
+    character by character."""
     return {c for c in normalize(question).lower()
             if "\u3400" <= c <= "\u9fff" and c not in _NOT_ASKED and c not in subject}
 
