@@ -126,8 +126,10 @@ MIN_SUBJECT_COVERAGE = 0.35
 # not hold as a word still counts for this share of its weight times the share of
 # its characters they hold, when they hold at least ``MIN_PARTIAL_CHARS`` of them
 # (one of 2). Chosen on the threshold-0 tune runs of 2026-12-01 (``-t0-s22``, 519
-# questions, replayed): +4 right outcomes at 0.5 and 0.5, none at 0.5 and 0.67,
-# and crediting names only by whole words gave +3 (eval/RESULTS.md, ninth session).
+# questions, replayed): 403 -> 407 right outcomes at 0.5 with half the characters;
+# 407 at 1.0 too (against 0.5: cmrc-extra -1, a near-miss answered; corpus-extra
+# +1), 404 with two thirds of the characters, 406 crediting names only as whole
+# words (eval/RESULTS.md, ninth session).
 PARTIAL_TERM_CREDIT = 0.5
 MIN_PARTIAL_CHARS = 0.5
 
