@@ -565,8 +565,9 @@ def test_a_paraphrased_question_is_about_the_line_that_keeps_its_characters(ques
 
 
 def test_characters_of_another_thing_make_no_subject() -> None:
-    """Another station's line shares only 投入 and 湖: under a third of a key term's
-    characters, or a word of another name, count for nothing."""
+    """Another station's line shares only 投入 with the question: half of 投入使用 counts
+    for a quarter of its weight, no character of 西湖 is there, and one character of four
+    (口 of 入口税率) counts for nothing."""
     ev = "[1] 东山站于2009年5月1日随着3号线通车投入运营。"
     assert not is_grounded("2009年5月1日", "西湖站什么时候投入使用？", ev)
     assert char_share("西湖", "东湖站") == 0.5 and char_share("AI", "东湖") == 0.0
