@@ -12,7 +12,7 @@ from fakes import EchoGenerator, HashEmbedder
 
 from assistant import Assistant, Settings
 from assistant.answer.answerability import SIGNALS, Calibration, Signals
-from assistant.answer.checks.dates import lacks_date_part, year_mismatch
+from assistant.answer.checks.dates import date_as_written, lacks_date_part, year_mismatch
 from assistant.answer.checks.ground import (
     adds_nothing,
     is_grounded,
@@ -69,6 +69,8 @@ PASSAGES = [
     ("首批有几家企业入驻？", QuestionKind.NUMBER),
     ("南A中心哪年开工？", QuestionKind.DATE),
     ("When did construction start?", QuestionKind.DATE),
+    ("东博会是在哪个月举办的？", QuestionKind.DATE),
+    ("In which month was the course held?", QuestionKind.DATE),
     ("How many companies moved in?", QuestionKind.NUMBER),
     ("谁担任董事长？", QuestionKind.PERSON),
     ("Who is the chairman of Qi An Xin?", QuestionKind.PERSON),
@@ -165,6 +167,24 @@ def test_a_who_question_prefers_the_sentence_that_names_someone() -> None:
     assert ev.form_found  # a name is not a form the grounding checks judge
     numbers = select_evidence(["奇安信的董事长有几位？"], hits, len, budget=30, max_sentences=1)
     assert "齐向东" not in numbers.format()
+
+
+@pytest.mark.parametrize(("answer", "question", "evidence", "expected"), [
+    # the evidence dates the month relatively (今年9月): the model's year goes
+    ("2021年9月", "那一届东博会是在哪个月举办的？", "[4] 今年9月，广西将举办第22届东博会。", "9月"),
+    ("2021-03-11 [4]", "On what date was the report filed?", "[4] 3月11日，《中国日报》旗舰版。", "3月11日 [4]"),
+    # the evidence writes the month in one year: that year is written
+    ("2021年9月", "东博会在哪个月举办？", "[1] 2019年9月举办第16届东博会。", "2019年9月"),
+    # the evidence writes the month in two years, or not at all: left for the checks
+    ("2021年9月", "东博会在哪个月举办？", "[1] 2019年9月举办，2020年9月也举办。", "2021年9月"),
+    ("2021年10月", "东博会在哪个月举办？", "[1] 今年9月举办。", "2021年10月"),
+    # the year is asked, or the evidence writes the model's year: nothing changes
+    ("2021年9月", "东博会是哪一年哪个月举办的？", "[1] 今年9月举办。", "2021年9月"),
+    ("2019年9月", "东博会在哪个月举办？", "[1] 2019年9月举办。", "2019年9月"),
+])
+def test_a_year_the_evidence_does_not_write_is_dropped_from_a_date(
+        answer: str, question: str, evidence: str, expected: str) -> None:
+    assert date_as_written(answer, question, evidence) == expected
 
 
 def test_a_pronoun_starting_a_line_shows_whom_it_names() -> None:
@@ -333,6 +353,15 @@ def test_a_count_of_days_may_be_written_with_either_unit() -> None:
     ev = "[1] 这套历法将一年分为20旬，一旬13日。"
     assert unsupported_facts("每一旬有13天。[1]", "每一旬有多少天？", ev) == []
     assert "14天" in unsupported_facts("每一旬有14天。[1]", "每一旬有多少天？", ev)
+
+
+def test_a_count_asked_with_one_counter_may_be_written_with_another() -> None:
+    """Asked 几根羽毛, the model counts with 根 what the evidence counts with 条."""
+    ev = "[1] 剃刀嘴凤冠雉是一种大型鸟类，且有14条淡褐色的尾羽。"
+    assert unsupported_facts("尾巴上长有14根羽毛。[1]", "尾巴上长有几根羽毛？", ev) == []
+    assert "15根" in unsupported_facts("尾巴上长有15根羽毛。[1]", "尾巴上长有几根羽毛？", ev)
+    # a counter the question did not ask with is still held to the evidence's
+    assert "14根" in unsupported_facts("尾巴上长有14根羽毛。[1]", "尾巴上长有多少羽毛？", ev)
 
 
 def test_calibration_is_monotonic_and_validated(tmp_path: Path) -> None:

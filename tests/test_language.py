@@ -299,6 +299,11 @@ def test_fix_english_scale_uses_the_evidence_magnitude() -> None:
     assert fix_english_scale("It served 9,000 business users [1]", users) == "It served 90,000 (9万) business users [1]"
     assert fix_english_scale("Released in 2023 [1]", users) == "Released in 2023 [1]"
     assert fix_english_scale("It served 4,000 users", users) == "It served 4,000 users"
+    # read right (90000 for 9万): left alone for the user, held as the evidence writes it
+    assert fix_english_scale("90000 [1]", users) == "90000 [1]"
+    assert fix_english_scale("90000 [1]", users, keep_source=True) == "9万 [1]"
+    assert fix_english_scale("120,000,000", "投资1.2亿元", keep_source=True) == "1.2亿"
+    assert fix_english_scale("12000", "投资1.2亿元", keep_source=True) == "12000"
     once = localize_answer("100 billion yuan[1]", "How large is the fund?", ev)
     assert localize_answer(once, "How large is the fund?", ev) == once
 

@@ -120,6 +120,9 @@ def as_chinese(token: str) -> str:
 
 # Unit characters that mean the same after a count: 一旬13日 is 13天.
 UNIT_SYNONYMS = {"天": "日", "日": "天"}
+# Counters of single things: a count asked with one of them (几根羽毛) may be written
+# with another (14条尾羽); ``checks.ground.unsupported_facts`` accepts it then.
+ITEM_COUNTERS = "个条根只支枚头匹张把颗粒株棵尾"
 
 
 def in_source(token: str, source: str) -> bool:

@@ -352,7 +352,8 @@ def fix_english_scale(answer: str, evidence: str, keep_source: bool = False) -> 
     ``90,000 (9万)``. Numbers the evidence does not write with a Chinese
     magnitude are left alone. With ``keep_source`` the evidence's own expression
     replaces the number instead (``9万``), so the grounding check can hold the
-    repaired answer against the evidence.
+    repaired answer against the evidence; a number read right (90000 for 9万,
+    120,000,000 for 1.2亿) is then replaced by it too.
     """
     plain = to_halfwidth(evidence).replace(",", "")
 
@@ -368,18 +369,31 @@ def fix_english_scale(answer: str, evidence: str, keep_source: bool = False) -> 
 
     def thousands(match: re.Match[str]) -> str:
         value = _decimal(match[0])
-        if (value.adjusted() > MAX_MISREAD_DIGITS or has_number(match[0].replace(",", ""), plain)
-                or value % _WAN_MISREAD):
+        if value.adjusted() > MAX_MISREAD_DIGITS or has_number(match[0].replace(",", ""), plain):
             return match[0]
+        if value % _WAN_MISREAD:
+            return read_right(match) if keep_source else match[0]
         digits = _plain(value / _WAN_MISREAD).replace(",", "")
         source = re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:万|萬)(?!亿|億)", plain)
         if source is None:
-            return match[0]
+            return read_right(match) if keep_source else match[0]
         return source[0] if keep_source else english_magnitudes(source[0])
+
+    def read_right(match: re.Match[str]) -> str:
+        # 9万 read right (90,000): the evidence's own expression, for the grounding check.
+        value = _decimal(match[0])
+        for scale, chars in _MAGNITUDES:
+            digits = _plain(value / scale).replace(",", "")
+            source = re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:{chars})(?!亿|億)", plain)
+            if source is not None:
+                return source[0]
+        return match[0]
 
     return _PLAIN_NUMBER.sub(thousands, _ENGLISH_NUMBER.sub(repair, answer))
 
 
+# The Chinese magnitudes a plain English number may render: 9万 as 90,000, 3亿 as 300,000,000.
+_MAGNITUDES: Final = ((Decimal(10**8), "亿|億"), (Decimal(10**4), "万|萬"))
 # 万 (ten thousand) read as "thousand": 9万 written as 9,000.
 _WAN_MISREAD: Final = Decimal(1000)
 # Longer numbers (an ID, a code a document planted) are no misread magnitude; past

@@ -30,6 +30,7 @@ from ..search.terms import MAX_TERM_WEIGHT
 from ..settings import Settings
 from ..types import Answer, Citation, Document, Embedder, Generator, Hit
 from .answerability import TERMS_SCALE, Calibration, Signals
+from .checks.dates import date_as_written
 from .checks.ground import drop_meta, is_grounded, written_name
 from .cite import MARKER_OPEN, citations_for, cite_passages, verify
 from .conflict import candidates, rival_figures, rival_notes
@@ -60,6 +61,7 @@ def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Promp
     """
     cleaned = drop_meta(raw)
     judged = fix_english_scale(cleaned, evidence, keep_source=True) if question_script(question) == ENGLISH else cleaned
+    judged = date_as_written(judged, question, evidence)
     if is_refusal(cleaned, prompts):
         return None
     if is_grounded(complete_figures(judged, question, evidence), question, evidence):

@@ -18,6 +18,10 @@ whichever it finds. Three checks hold the date to the question:
   or, for a birth or a death, in a life span (701年-762年).
 
 Any finding turns the answer into a refusal (``ground.is_grounded``).
+
+One repair comes before them (``date_as_written``): the model puts a year of its own
+before a month the evidence dates relatively (今年9月 → "2021年9月"; 3月11日电 →
+"2021-03-11"); the date is given as the evidence writes it instead.
 """
 
 from __future__ import annotations
@@ -170,3 +174,42 @@ def event_year(answer: str, question: str, evidence: str) -> list[str]:
     source = source_form(evidence)
     return [figure for figure, places in new_figures(answer, question, source)
             if places and not any(_dates_event(source, p, events) for p in places)]
+
+
+# A date the model writes with its year: 2021年9月, 2021年3月11日, 2021-03-11 (ISO).
+_DATED = re.compile(r"(?<![\d.])((?:1[5-9]|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?"
+                    r"|-(\d{1,2})-(\d{1,2})(?![\d.]))")
+# The year the evidence writes just before a month (2019年9月).
+_YEAR_BEFORE = re.compile(r"((?:1[5-9]|20)\d{2})\s*年\s*$")
+_YEAR_LOOKBACK = 8  # characters before a month searched for its year
+
+
+def date_as_written(answer: str, question: str, evidence: str) -> str:
+    """``answer`` with each dated month written as the evidence writes it, when the
+    answer's year is nowhere in the evidence and the question does not ask for a year.
+
+    The evidence writes 今年9月 or 3月11日电 and the model answers "2021年9月" or
+    "2021-03-11": the year is its own. Where every place the evidence writes that
+    month (and day) puts one year before it, that year is written; where it puts
+    none, the date stands without a year ("9月", "3月11日"); otherwise (the
+    evidence dates the month in two years, or does not write it) the answer is
+    left for the checks, which refuse the year the evidence lacks.
+    """
+    if _ASKS_YEAR.search(question):
+        return answer
+    source = source_form(evidence)
+
+    def written(m: re.Match[str]) -> str:
+        year, month, day = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
+        if has_number(year, source):
+            return m.group(0)
+        date = f"{int(month)}月" + (f"{int(day)}日" if day else "")
+        places = re.finditer(rf"(?<![\d.]){date}" if day else rf"(?<![\d.]){date}(?![\d.])", source)
+        years = {b.group(1) if (b := _YEAR_BEFORE.search(source[max(0, p.start() - _YEAR_LOOKBACK): p.start()])) else ""
+                 for p in places}
+        if len(years) != 1:
+            return m.group(0)
+        (evidence_year,) = years
+        return (f"{evidence_year}年" if evidence_year else "") + date
+
+    return _DATED.sub(written, answer)

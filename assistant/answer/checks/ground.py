@@ -58,6 +58,7 @@ from ..forms import (
     CJK_OR_WORD,
     ENGLISH_FILLER,
     FIGURE,
+    ITEM_COUNTERS,
     NUMBER_UNIT,
     as_chinese,
     asks_amount,
@@ -102,7 +103,8 @@ def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
                and not _romanised(f, evidence)]
     for m in NUMBER_UNIT.finditer(body):
         token = m.group(0)
-        if not has_number(token, asked) and not in_source(token, source) and token not in missing:
+        if (not has_number(token, asked) and not in_source(token, source) and token not in missing
+                and not _asked_counter(token, asked, source)):
             missing.append(token)
     for m in CHINESE_COUNT.finditer(body):
         if m.group(0) not in asked and not count_in_source(m.group(1), m.group(2), source):
@@ -112,6 +114,14 @@ def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
         if not has_number(str(value), asked) and word not in asked and not _written(value, source):
             missing.append(word)
     return missing
+
+
+def _asked_counter(token: str, asked: str, source: str) -> bool:
+    """Whether ``token`` (14根) counts with the counter the question asks with (几根) and
+    ``source`` writes its number with a counter of single things (14条)."""
+    number, unit = token[:-1], token[-1:]
+    return (unit in ITEM_COUNTERS and re.search(rf"(?:几|多少){unit}", asked) is not None
+            and re.search(rf"(?<![\d.]){re.escape(number)}[{ITEM_COUNTERS}]", source) is not None)
 
 
 def _romanised(fact: str, evidence: str) -> bool:

@@ -74,7 +74,7 @@ FIGURE_KINDS = frozenset({QuestionKind.NUMBER, QuestionKind.DATE})
 ASKS_PERSON = re.compile(r"谁|哪位|何人|什么人|\bwho\b|\bwhom\b", re.IGNORECASE)
 _KIND_PATTERNS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     (QuestionKind.DATE, re.compile(
-        r"哪年|哪一年|何年|哪天|哪一天|几月|几号|何时|什么时候|什么时间|日期|年份|\bwhen\b|\bwhat year\b|\bwhich year\b|\bdate\b",
+        r"哪年|哪一年|何年|哪天|哪一天|几月|哪个月|哪一个月|几号|何时|什么时候|什么时间|日期|年份|\bwhen\b|\b(what|which) (year|month|day)\b|\bdate\b",
         re.IGNORECASE)),
     (QuestionKind.NUMBER, re.compile(
         r"多少|几|多大|多长|多高|多久|多深|多重(?=[？?]|$)|多宽|多远|多厚|规模|比例|占比|增长了?多|\bhow (many|much|large|big|long)\b|\bwhat (share|percentage|proportion)\b",
