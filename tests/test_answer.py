@@ -180,6 +180,7 @@ def test_a_who_question_prefers_the_sentence_that_names_someone() -> None:
     ("2021年10月", "东博会在哪个月举办？", "[1] 今年9月举办。", "2021年10月"),
     # the year is asked, or the evidence writes the model's year: nothing changes
     ("2021年9月", "东博会是哪一年哪个月举办的？", "[1] 今年9月举办。", "2021年9月"),
+    ("2021年9月", "In which month and year was the expo held?", "[1] 今年9月举办。", "2021年9月"),
     ("2019年9月", "东博会在哪个月举办？", "[1] 2019年9月举办。", "2019年9月"),
 ])
 def test_a_year_the_evidence_does_not_write_is_dropped_from_a_date(
@@ -353,6 +354,11 @@ def test_a_count_of_days_may_be_written_with_either_unit() -> None:
     ev = "[1] 这套历法将一年分为20旬，一旬13日。"
     assert unsupported_facts("每一旬有13天。[1]", "每一旬有多少天？", ev) == []
     assert "14天" in unsupported_facts("每一旬有14天。[1]", "每一旬有多少天？", ev)
+
+
+def test_a_month_and_year_question_asks_the_year() -> None:
+    assert lacks_date_part("May (5月)[1]", "In which month and year did the two firms sign?")
+    assert not lacks_date_part("May 2024 (2024年5月)[1]", "In which month and year did the two firms sign?")
 
 
 def test_a_count_asked_with_one_counter_may_be_written_with_another() -> None:

@@ -75,7 +75,7 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
 # what year: a number before 年 or of three or four digits, Chinese numerals before 年 as in
 # 乾隆十八年 and 二〇〇八年, or 元年),
 # a month (几月, which month), a day (哪一天, on what date).
-_ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\b(?:what|which) year\b", re.I)
+_ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\b(?:what|which) (?:(?:month|day|date) and )?year\b", re.I)
 # A year is a number before 年 or a number of three or four digits not before 月/日/%: the
 # 5 of "5月" writes a month, not the year a 哪一年 question asks.
 _YEAR_WRITTEN = re.compile(r"\d+\s*年|(?<![\d.])\d{3,4}(?!\d|\.\d|\s*[月日号%])|[〇零一二三四五六七八九十百千]+年|元年")
