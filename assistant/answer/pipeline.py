@@ -57,7 +57,8 @@ def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Promp
 
     Magnitudes the localisation repairs (9万 written as 9,000) are checked, and
     returned, as the evidence wrote them, so the citation check finds them too;
-    ``present`` writes them in English again.
+    ``present`` writes them in English again. A date's year the evidence does not
+    write is taken off first (``dates.date_as_written``: 今年9月 answered "2021年9月").
     """
     cleaned = drop_meta(raw)
     judged = fix_english_scale(cleaned, evidence, keep_source=True) if question_script(question) == ENGLISH else cleaned

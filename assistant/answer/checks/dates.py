@@ -72,7 +72,7 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
 
 
 # What a when-question asks for, and how an answer writes it: a year (哪一年, 何年, in
-# what year: a number before 年 or of three or four digits, Chinese numerals before 年 as in
+# what year, in which month and year: a number before 年 or of three or four digits, Chinese numerals before 年 as in
 # 乾隆十八年 and 二〇〇八年, or 元年),
 # a month (几月, which month), a day (哪一天, on what date).
 _ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\b(?:what|which) (?:(?:month|day|date) and )?year\b", re.I)
