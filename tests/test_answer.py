@@ -178,6 +178,9 @@ def test_a_who_question_prefers_the_sentence_that_names_someone() -> None:
     # the evidence writes the month in two years, or not at all: left for the checks
     ("2021年9月", "东博会在哪个月举办？", "[1] 2019年9月举办，2020年9月也举办。", "2021年9月"),
     ("2021年10月", "东博会在哪个月举办？", "[1] 今年9月举办。", "2021年10月"),
+    # a time of year the evidence dates relative to itself: its word is written (今年)
+    ("2021年春节期间", "大模型是在什么时候横空出世的？", "[1] 今年春节期间，大模型横空出世。", "今年春节期间"),
+    ("2021年上半年", "什么时候发布的？", "[1] 去年上半年发布一版，今年上半年发布一版。", "2021年上半年"),
     # the year is asked, or the evidence writes the model's year: nothing changes
     ("2021年9月", "东博会是哪一年哪个月举办的？", "[1] 今年9月举办。", "2021年9月"),
     ("2021年9月", "In which month and year was the expo held?", "[1] 今年9月举办。", "2021年9月"),

@@ -20,8 +20,9 @@ whichever it finds. Three checks hold the date to the question:
 Any finding turns the answer into a refusal (``ground.is_grounded``).
 
 One repair comes before them (``date_as_written``): the model puts a year of its own
-before a month the evidence dates relatively (今年9月 → "2021年9月"; 3月11日电 →
-"2021-03-11"); the date is given as the evidence writes it instead.
+before a month or a time of year the evidence dates relatively (今年9月 → "2021年9月";
+3月11日电 → "2021-03-11"; 今年春节期间 → "2021年春节期间"); the date is given as the
+evidence writes it instead.
 """
 
 from __future__ import annotations
@@ -182,18 +183,25 @@ _DATED = re.compile(r"(?<![\d.])((?:1[5-9]|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月(
 # The year the evidence writes just before a month (2019年9月).
 _YEAR_BEFORE = re.compile(r"((?:1[5-9]|20)\d{2})\s*年\s*$")
 _YEAR_LOOKBACK = 8  # characters before a month searched for its year
+# A year before a time of year that is no month (2021年春节期间, 2021年上半年), and the words
+# an evidence line dates it by relative to its own time (今年春节期间).
+_RELATIVE_YEARS = "今年|去年|明年|前年|当年"
+_RELATIVE_DATED = re.compile(r"(?<![\d.])((?:1[5-9]|20)\d{2})\s*年([\u3400-\u9fff]{2})")
 
 
 def date_as_written(answer: str, question: str, evidence: str) -> str:
-    """``answer`` with each dated month written as the evidence writes it, when the
-    answer's year is nowhere in the evidence and the question does not ask for a year.
+    """``answer`` with each dated month, or time of year, written as the evidence writes
+    it, when the answer's year is nowhere in the evidence and the question does not ask
+    for a year.
 
     The evidence writes 今年9月 or 3月11日电 and the model answers "2021年9月" or
     "2021-03-11": the year is its own. Where every place the evidence writes that
     month (and day) puts one year before it, that year is written; where it puts
     none, the date stands without a year ("9月", "3月11日"); otherwise (the
     evidence dates the month in two years, or does not write it) the answer is
-    left for the checks, which refuse the year the evidence lacks.
+    left for the checks, which refuse the year the evidence lacks. A time of year
+    that is no month (2021年春节期间) takes the one word the evidence dates it by
+    relative to its own time (今年春节期间).
     """
     if _ASKS_YEAR.search(question):
         return answer
@@ -212,4 +220,11 @@ def date_as_written(answer: str, question: str, evidence: str) -> str:
         (evidence_year,) = years
         return (f"{evidence_year}年" if evidence_year else "") + date
 
-    return _DATED.sub(written, answer)
+    def relative(m: re.Match[str]) -> str:
+        year, after = m.group(1), m.group(2)
+        if has_number(year, source):
+            return m.group(0)
+        said = {w.group(1) for w in re.finditer(rf"({_RELATIVE_YEARS})\s*{re.escape(after)}", source)}
+        return f"{said.pop()}{after}" if len(said) == 1 else m.group(0)
+
+    return _RELATIVE_DATED.sub(relative, _DATED.sub(written, answer))
