@@ -367,33 +367,28 @@ def fix_english_scale(answer: str, evidence: str, keep_source: bool = False) -> 
             return match[0]
         return source[0] if keep_source else rendered
 
+    def written_as(value: Decimal, scale: Decimal, chars: str) -> re.Match[str] | None:
+        """Where the evidence writes ``value`` / ``scale`` with one of the magnitude ``chars``."""
+        digits = _plain(value / scale).replace(",", "")
+        return re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:{chars})(?!亿|億)", plain)
+
     def thousands(match: re.Match[str]) -> str:
         value = _decimal(match[0])
         if value.adjusted() > MAX_MISREAD_DIGITS or has_number(match[0].replace(",", ""), plain):
             return match[0]
-        if value % _WAN_MISREAD:
-            return read_right(match) if keep_source else match[0]
-        digits = _plain(value / _WAN_MISREAD).replace(",", "")
-        source = re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:万|萬)(?!亿|億)", plain)
-        if source is None:
-            return read_right(match) if keep_source else match[0]
-        return source[0] if keep_source else english_magnitudes(source[0])
-
-    def read_right(match: re.Match[str]) -> str:
-        # 9万 read right (90,000): the evidence's own expression, for the grounding check.
-        value = _decimal(match[0])
-        for scale, chars in _MAGNITUDES:
-            digits = _plain(value / scale).replace(",", "")
-            source = re.search(rf"(?<![\d.]){re.escape(digits)}\s*(?:多|余)?(?:{chars})(?!亿|億)", plain)
-            if source is not None:
-                return source[0]
+        misread = None if value % _WAN_MISREAD else written_as(value, _WAN_MISREAD, _WAN)
+        if misread is not None:
+            return misread[0] if keep_source else english_magnitudes(misread[0])
+        if keep_source:  # read right (90,000 for 9万): the evidence's own expression, for the checks
+            return next((m[0] for scale, chars in _MAGNITUDES if (m := written_as(value, scale, chars))), match[0])
         return match[0]
 
     return _PLAIN_NUMBER.sub(thousands, _ENGLISH_NUMBER.sub(repair, answer))
 
 
 # The Chinese magnitudes a plain English number may render: 9万 as 90,000, 3亿 as 300,000,000.
-_MAGNITUDES: Final = ((Decimal(10**8), "亿|億"), (Decimal(10**4), "万|萬"))
+_WAN: Final = "万|萬"
+_MAGNITUDES: Final = ((Decimal(10**8), "亿|億"), (Decimal(10**4), _WAN))
 # 万 (ten thousand) read as "thousand": 9万 written as 9,000.
 _WAN_MISREAD: Final = Decimal(1000)
 # Longer numbers (an ID, a code a document planted) are no misread magnitude; past

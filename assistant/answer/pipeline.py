@@ -61,10 +61,10 @@ def check_answer(raw: str, question: str, evidence: str, prompts: Sequence[Promp
     write is taken off first (``dates.date_as_written``: 今年9月 answered "2021年9月").
     """
     cleaned = drop_meta(raw)
-    judged = fix_english_scale(cleaned, evidence, keep_source=True) if question_script(question) == ENGLISH else cleaned
-    judged = date_as_written(judged, question, evidence)
     if is_refusal(cleaned, prompts):
         return None
+    judged = fix_english_scale(cleaned, evidence, keep_source=True) if question_script(question) == ENGLISH else cleaned
+    judged = date_as_written(judged, question, evidence)
     if is_grounded(complete_figures(judged, question, evidence), question, evidence):
         return judged
     return judged if lookup and written_name(judged, question, evidence) else None

@@ -177,16 +177,18 @@ def event_year(answer: str, question: str, evidence: str) -> list[str]:
             if places and not any(_dates_event(source, p, events) for p in places)]
 
 
+# A year in digits as a date writes it (1500–2099).
+_FULL_YEAR = r"(?:1[5-9]|20)\d{2}"
 # A date the model writes with its year: 2021年9月, 2021年3月11日, 2021-03-11 (ISO).
-_DATED = re.compile(r"(?<![\d.])((?:1[5-9]|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?"
+_DATED = re.compile(rf"(?<![\d.])({_FULL_YEAR})\s*(?:年\s*(\d{{1,2}})\s*月(?:\s*(\d{{1,2}})\s*[日号])?"
                     r"|-(\d{1,2})-(\d{1,2})(?![\d.]))")
 # The year the evidence writes just before a month (2019年9月).
-_YEAR_BEFORE = re.compile(r"((?:1[5-9]|20)\d{2})\s*年\s*$")
+_YEAR_BEFORE = re.compile(rf"({_FULL_YEAR})\s*年\s*$")
 _YEAR_LOOKBACK = 8  # characters before a month searched for its year
 # A year before a time of year that is no month (2021年春节期间, 2021年上半年), and the words
 # an evidence line dates it by relative to its own time (今年春节期间).
 _RELATIVE_YEARS = "今年|去年|明年|前年|当年"
-_RELATIVE_DATED = re.compile(r"(?<![\d.])((?:1[5-9]|20)\d{2})\s*年([\u3400-\u9fff]{2})")
+_RELATIVE_DATED = re.compile(rf"(?<![\d.])({_FULL_YEAR})\s*年([\u3400-\u9fff]{{2}})")
 
 
 def date_as_written(answer: str, question: str, evidence: str) -> str:
@@ -203,7 +205,7 @@ def date_as_written(answer: str, question: str, evidence: str) -> str:
     that is no month (2021年春节期间) takes the one word the evidence dates it by
     relative to its own time (今年春节期间).
     """
-    if _ASKS_YEAR.search(question):
+    if _ASKS_YEAR.search(question) or not (_DATED.search(answer) or _RELATIVE_DATED.search(answer)):
         return answer
     source = source_form(evidence)
 
