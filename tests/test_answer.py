@@ -47,7 +47,7 @@ from assistant.answer.support import (
 )
 from assistant.errors import InputError
 from assistant.evaluation.replay import load_prompts
-from assistant.search.terms import key_terms, split_names, subject_terms
+from assistant.search.terms import key_terms, rarity, split_names, subject_terms
 from assistant.types import Chunk, Hit
 
 
@@ -610,6 +610,19 @@ def test_characters_of_another_thing_make_no_subject() -> None:
     assert not is_grounded("2009年5月1日", "西湖站什么时候投入使用？", ev)
     assert char_share("西湖", "东湖站") == 0.5 and char_share("AI", "东湖") == 0.0
     assert term_share({"入口税率": 2.0}, "进口", partial=PARTIAL_TERM_CREDIT) == 0.0  # 1 of 4 characters
+
+
+def test_common_words_of_another_article_make_no_subject() -> None:
+    """Another article's line holds 开始, 小说 and half of 杂志 and 刊登, none of the novel
+    the question names: weighted by length those made 42% of the question and the
+    year of that line was answered; weighted by rarity (``rarity``) they make 28%."""
+    question = "《九命奇冤》是在哪一年开始在《新小说》杂志上刊登的？"
+    other = "[1] 他曾于1915年出家，后来开始创作推理小说，投稿专门志并荣登佳作。"
+    assert rarity("开始") < rarity("小说") < rarity("百济") < rarity("流花湖")  # 流花湖: not in the table
+    assert (subject_coverage("1915年[1]", question, other) or 1.0) < MIN_SUBJECT_COVERAGE
+    assert not is_grounded("1915年[1]", question, other)
+    own = "[1] 《九命奇冤》于1906年起在《新小说》杂志连载刊登。"
+    assert is_grounded("1906年[1]", question, own)
 
 
 def test_words_that_ask_are_no_part_of_the_subject() -> None:

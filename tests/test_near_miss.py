@@ -17,7 +17,13 @@ from assistant.answer.checks.measures import (
     share_for_count,
     unpriced_money,
 )
-from assistant.answer.checks.near_miss import asked_post, deputy_posts, group_figure, missing_post
+from assistant.answer.checks.near_miss import (
+    asked_deed,
+    asked_post,
+    deputy_posts,
+    group_figure,
+    missing_post,
+)
 from assistant.answer.forms import asks_amount
 from assistant.ingest.normalize import has_cjk
 
@@ -307,6 +313,35 @@ def test_the_post_asked_must_be_on_the_line_naming_the_answer(question: str, ans
     assert missing_post(answer, question, COLLEGE) == flagged
     if flagged:
         assert not is_grounded(answer, question, COLLEGE)
+
+
+FILM = ("[1] 这部小说在1990年被改拍成同名电影，饰演女主角的演员因此获得最佳女主角奖，她叫林小雨。\n"
+        "[2] 这部1990年的同名改编电影由王大海执导，次年上映。")
+
+
+@pytest.mark.parametrize(("question", "deed"), [
+    ("1990年改编的同名电影是由谁执导的？", "执导"),
+    ("这首歌是由谁作曲的？", "作曲"),  # jieba tags 作曲 a noun
+    ("这个物种是由哪位古生物学家命名的？", "命名"),
+    ("国王被暗杀后，由谁继承了王位？", "继承"),
+    ("谁执导了这部电影？", None),  # asked without 由 / 被: the post check's question
+    ("这部电影是在哪一年上映的？", None),
+])
+def test_the_deed_a_who_question_asks_the_doer_of(question: str, deed: str | None) -> None:
+    assert asked_deed(question) == deed
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    ("1990年改编的同名电影是由谁执导的？", "林小雨[1]", "执导"),  # the line says who starred
+    ("1990年改编的同名电影是由谁执导的？", "王大海[2]", None),
+    ("这部电影的监制是谁？", "林小雨[1]", "监制"),  # a post ending in 制
+])
+def test_the_deed_asked_must_be_on_the_line_naming_the_doer(question: str, answer: str,
+                                                              flagged: str | None) -> None:
+    """Asked who directed the film, a small model names the actress of the line that says
+    who starred: nothing on that line says she directed anything."""
+    assert missing_post(answer, question, FILM) == flagged
+    assert is_grounded(answer, question, FILM) == (flagged is None)
 
 
 VISIT = "[2] 3月1日,陈刚就曾赴北京考察多家人工智能有关企业。"

@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 
 from ..ingest.normalize import convert, has_cjk, normalize, to_halfwidth
-from ..search.terms import subject_terms
+from ..search.terms import rarity, subject_terms
 from .cite import MARKER, facts, parse_markers
 from .evidence.sentences import people, unlisted_name
 from .forms import (
@@ -119,7 +119,9 @@ def _supporting(answer: str, question: str, evidence: str) -> tuple[int, ...]:
 # the answer must contain. Chosen on the tune halves of both gold sets (threshold-0
 # runs corpus-t0c and cmrc-t0c, shipped calibration) as the value with the most right
 # outcomes: 0.35 gives 208 of 241 (0.3: 207, 0.25: 205, off: 204); on cmrc2018's tune
-# half it raises refusal of unanswerable questions from 70.8% to 91.7%.
+# half it raises refusal of unanswerable questions from 70.8% to 91.7%. Kept when the
+# terms were weighted by rarity instead of length (threshold-0 tune runs ``-t0-s25``,
+# five sets replayed: 0.3 372, 0.35 372, 0.4 368; eval/RESULTS.md, eleventh session).
 MIN_SUBJECT_COVERAGE = 0.35
 # A paraphrased question keeps characters where it drops words: 收录 for 收, 组装出厂
 # for 装配, 入口税率 for 进口关税, 投入使用 for 投入运营. A key term the holding lines do
@@ -137,7 +139,10 @@ MIN_PARTIAL_CHARS = 0.5
 def subject_coverage(answer: str, question: str, evidence: str) -> float | None:
     """Weighted share of the question's Chinese key terms (``subject_terms``: not the
     words that ask, 哪部, 几颗牙) found in the evidence lines that hold the answer
-    (``supporting_passages``).
+    (``supporting_passages``), each term weighted by its rarity (``rarity``): a line
+    from another article that holds 开始, 小说 and 刊登 but not 九命奇冤 is not about
+    "《九命奇冤》是在哪一年开始在《新小说》杂志上刊登的？" (weighted by length, those
+    common words made 42% of the question).
 
     A small model asked about 二户车站 copies the address of another station when
     the only address in its evidence is that one: the figure is grounded, the
@@ -145,7 +150,7 @@ def subject_coverage(answer: str, question: str, evidence: str) -> float | None:
     term, or no Chinese evidence line holds the answer (a Chinese question
     answered from English text is matched on facts alone).
     """
-    terms = {t: w for t, w in subject_terms(asked_sentence(question)).items() if has_cjk(t)}
+    terms = {t: rarity(t) for t in subject_terms(asked_sentence(question)) if has_cjk(t)}
     holding = _holding(answer, question, evidence)
     if not terms or not has_cjk(holding):
         return None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
 from ..ingest.normalize import normalize
 from .lexical import STOPWORDS, words_of
@@ -129,6 +131,31 @@ def subject_terms(question: str) -> dict[str, float]:
     about the question's subject."""
     return {t: w for t, w in key_terms(question).items()
             if not _ASKING_WORD.match(t) or (posseg.dt.word_tag_tab.get(t) or "").startswith(_NAME_TAGS)}
+
+
+# jieba's inverse document frequencies over a general Chinese corpus, shipped with it.
+_IDF_TABLE = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+
+
+@lru_cache(maxsize=1)
+def _idf_table() -> tuple[dict[str, float], float]:
+    """jieba's IDF table and its median value."""
+    table: dict[str, float] = {}
+    for line in _IDF_TABLE.read_text(encoding="utf-8").splitlines():
+        word, _, value = line.partition(" ")
+        if value:
+            table[word] = float(value)
+    values = sorted(table.values())
+    return table, values[len(values) // 2]
+
+
+def rarity(term: str) -> float:
+    """jieba's inverse document frequency of ``term``: high for a word that names what a
+    line is about (奇冤 12.3, 百济 10.6), low for one any line may hold (开始 3.8, 城市
+    5.0). A term the table lacks (a name such as 流花湖, a number, an English word)
+    takes the table's median (12.0), as jieba's own keyword extraction does."""
+    table, median = _idf_table()
+    return table.get(term, median)
 
 
 def term_coverage(terms: dict[str, float], text: str) -> float:

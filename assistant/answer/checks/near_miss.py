@@ -21,9 +21,12 @@ unless the sentence gives a figure per item (分别, 各). Only amount questions
 ``deputy_posts`` finds the question's key terms that the evidence writes only
 with 副 before them.
 
-**The post asked must be on the line naming the answer.** Asked who the first
-dean of a college is (首任院长是谁), the model names the official of another line.
-``missing_post`` finds the post a who-question asks about (``asked_post``) when
+**The post or the deed asked must be on the line naming the answer.** Asked who
+the first dean of a college is (首任院长是谁), the model names the official of
+another line; asked who directed a film (由谁执导), it names the actress of a line
+that says who starred; asked who composed a song (由谁作曲), the person the line
+says conceived the album's name. ``missing_post`` finds the post a who-question
+asks about (``asked_post``) or the deed it asks the doer of (``asked_deed``) when
 no evidence line holding the answer names it.
 
 The checks that the figure is of the kind asked (money, people, a length, an area,
@@ -34,6 +37,8 @@ a weight, a total, a count) are in ``measures``. Any finding turns the answer in
 from __future__ import annotations
 
 import re
+
+from jieba import posseg
 
 from ...ingest.normalize import has_cjk
 from ...search.lexical import word_tokens
@@ -160,7 +165,7 @@ def deputy_posts(question: str, evidence: str) -> list[str]:
 # A question asking who holds a post (首任院长是谁, 董事长叫什么名字): the post is the
 # word before the asking words, when it ends like a post (长, 人, 者, 家, 师 …).
 _ASKS_WHO = re.compile(r"([\u3400-\u9fff]{1,8}?)(?:是谁|为谁|叫什么名字|叫什么|是哪一?位|由谁担任)")
-POST_ENDINGS = "长人者家师员官席记理演任事统相帅将王帝后监委"
+POST_ENDINGS = "长人者家师员官席记理演任事统相帅将王帝后监委制曲词剧"
 
 
 def asked_post(question: str) -> str | None:
@@ -174,11 +179,41 @@ def asked_post(question: str) -> str | None:
     return post if len(post) >= 2 and post[-1] in POST_ENDINGS else None
 
 
+# A question asking who did something (由谁执导, 被谁收购, 由哪位古生物学家命名): the
+# deed is the clause after the asking words, up to 的 / 了 / 过.
+_BY_WHOM = re.compile(r"[由被](?:谁|何人|哪一?(?:位|个人|名))")
+_CLAUSE_WORD = re.compile(r"[\u3400-\u9fff]+")
+_CLAUSE_END = frozenset("的了过")
+
+
+def asked_deed(question: str) -> str | None:
+    """The deed a who-question asks the doer of (执导 in 由谁执导的, 命名 in
+    由哪位古生物学家命名的, 继承 in 由谁继承了王位): the first verb of the clause after
+    the asking words, else its last word (jieba tags 作曲 and 命名 as nouns); None
+    when the question does not ask so or the deed is one character."""
+    asked = compare_form(question)
+    m = _BY_WHOM.search(asked)
+    if m is None:
+        return None
+    words: list[tuple[str, str]] = []
+    for word, tag in posseg.lcut(asked[m.end():]):
+        if not _CLAUSE_WORD.fullmatch(word) or word in _CLAUSE_END:
+            break
+        words.append((word, tag))
+    verbs = [w for w, tag in words if tag.startswith("v") and len(w) >= 2]
+    deed = verbs[0] if verbs else words[-1][0] if words else ""
+    return deed if len(deed) >= 2 else None
+
+
 def missing_post(answer: str, question: str, evidence: str) -> str | None:
-    """The post a who-question asks about (院长) when no evidence line holding the
-    answer names it: asked who the college's first dean is, the model names the
-    official of another line (陈刚), which says nothing of a dean."""
-    post = asked_post(question)
+    """The post a who-question asks about (院长) or the deed it asks the doer of
+    (执导) when no evidence line holding the answer names it: asked who the
+    college's first dean is, the model names the official of another line (陈刚),
+    which says nothing of a dean. Both are matched as written (``supported``): a
+    line writing 导演 for 执导 is no support (on the tune sets no answer was lost
+    so; crediting shared characters let 曲目 support 作曲: eval/RESULTS.md, eleventh
+    session)."""
+    post = asked_post(question) or asked_deed(question)
     if post is None:
         return None
     held = supporting_passages(answer, question, evidence)
