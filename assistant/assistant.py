@@ -28,6 +28,7 @@ from .ingest.normalize import has_cjk
 from .search.embed import load_embedder
 from .search.index import Index, open_index, open_or_build
 from .search.retrieve import Retriever, SearchMode
+from .search.terms import rarity
 from .settings import Settings
 from .types import Answer, Document, Embedder, Generator, Hit
 
@@ -120,7 +121,8 @@ class Assistant:
     def warm_up(self) -> float:
         """Load the models and evaluate every answer system prompt (and the translation
         prompt, when English questions are translated) once, and load what writes
-        English answers' names (``gloss``); returns seconds.
+        English answers' names (``gloss``) and the word rarities the subject check
+        weighs (``terms.rarity``: jieba's IDF table, 0.6 s on first use); returns seconds.
 
         The first llama.cpp call pages the weights in; each fixed system prompt's
         KV state is then kept by the generator, so the first user's question only
@@ -134,6 +136,7 @@ class Assistant:
         if self.settings.translate_queries:
             self.queries.warm_up()
         gloss.warm_up()
+        rarity("预热")
         return time.perf_counter() - t0
 
     def prompts(self, lang: AnswerLanguage) -> Prompts:
