@@ -625,6 +625,20 @@ def test_common_words_of_another_article_make_no_subject() -> None:
     assert is_grounded("1906年[1]", question, own)
 
 
+@pytest.mark.parametrize(("question", "answer", "evidence"), [
+    ("《城市访谈》中主持人带观众参观的那一届博览会，据李华的《南方日报》专访是在哪个月举办的？", "9月",
+     "[4] （省委书记李华）今年9月，本省将以人工智能为主题举办第22届博览会。"),
+    ("全国政协委员王芳任副校长的那所高校，据白皮书已明确了人工智能的什么研究方向？", "硕士研究方向",
+     "[2] 江南师范大学已明确人工智能硕士研究方向。"),
+])
+def test_a_clause_naming_the_source_is_about_the_subject_alone(question: str, answer: str, evidence: str) -> None:
+    """What comes before "据<source>" describes the subject from another document (the
+    host, the visitors, the vice-president): the line holding the answer is judged on the
+    clause that asks from the source on, too."""
+    assert (subject_coverage(answer, question, evidence) or 0.0) >= MIN_SUBJECT_COVERAGE
+    assert is_grounded(answer, question, evidence)
+
+
 def test_words_that_ask_are_no_part_of_the_subject() -> None:
     """jieba makes key terms of a question word and what follows it (哪部, 哪一篇, 几颗牙):
     no evidence writes them, so they only lowered the share of the question a line about

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from ..forms import (
     FIGURE,
+    SENTENCE_END,
     YEAR,
     compare_form,
     has_number,
@@ -53,8 +54,10 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
     model then copies the figure of the other year. The answer's new figures
     (numbers the question did not give) must each sit in an evidence line
     (one passage's sentences with its heading) that also holds every year of
-    the question. Answers without a new figure, and questions without a year,
-    pass.
+    the question, and not only in a sentence dating another year
+    (``_dated_otherwise``: 2015年失联的那艘飞船 answered with the launch date of the
+    line's first ship, 1978年1月20日). Answers without a new figure, and
+    questions without a year, pass.
     """
     years = set(YEAR.findall(_EVENT_BEFORE.sub("", question)))
     if not years:
@@ -69,7 +72,20 @@ def year_mismatch(answer: str, question: str, evidence: str) -> list[str]:
         holding = [line for line in lines if has_number(figure, line)]
         if holding and not any(all(y in line for y in years) for line in holding):
             missing |= {y for y in years if not any(y in line for line in holding)}
+        elif holding and all(_dated_otherwise(figure, line, years) for line in holding):
+            missing |= years
     return sorted(missing)
+
+
+def _dated_otherwise(figure: str, line: str, years: set[str]) -> bool:
+    """Whether every sentence of ``line`` holding ``figure`` lacks a year of ``years``
+    and states another: the line of a passage holds the asked year (美国空军于2015年5月3日
+    确认…失联), but the sentence giving the figure dates another event (1978年1月20日，
+    第一艘进步号飞船发射升空). A sentence stating no year (投票率为55.64%) takes the year
+    of its line."""
+    sentences = [t for t in SENTENCE_END.split(line) if has_number(figure, t)]
+    return bool(sentences) and all(
+        not all(y in t for y in years) and set(YEAR.findall(t)) - years for t in sentences)
 
 
 # What a when-question asks for, and how an answer writes it: a year (哪一年, 何年, in

@@ -79,13 +79,22 @@ from ..support import (
 )
 from .dates import event_year, lacks_date_part, year_mismatch
 from .measures import (
+    ASKS_RANK,
     average_for_total,
     date_for_count,
+    ordinal_for_count,
     other_measure,
     share_for_count,
     unpriced_money,
 )
-from .near_miss import deputy_posts, group_figure, missing_post
+from .near_miss import (
+    contrary_terms,
+    deputy_posts,
+    group_figure,
+    missing_post,
+    missing_superlative,
+    unmet_figures,
+)
 from .romanized import read_in, unread_names
 from .scope import wider_scope
 
@@ -93,6 +102,9 @@ from .scope import wider_scope
 MIN_NEW_WORDING_SUPPORT = 0.5
 # Answers adding fewer new content words than this are judged on their facts alone.
 MIN_NEW_WORDS = 1
+# A place word after the question's own word adds nothing (jieba joins 神圣历中 as 历中
+# where the question wrote 神圣历里).
+_LOCATIVES = frozenset("中里内上")
 
 
 def unsupported_facts(answer: str, question: str, evidence: str) -> list[str]:
@@ -191,13 +203,15 @@ def drop_meta(answer: str) -> str:
 
 
 def new_wording_support(answer: str, question: str, evidence: str) -> float | None:
-    """Share of the answer's new Chinese words (not in the question) found in ``evidence``.
+    """Share of the answer's new Chinese words (not in the question, nor a question word
+    with a place word after it: 历中) found in ``evidence``.
 
     ``None`` when the answer adds fewer than ``MIN_NEW_WORDS`` such words (its
     numbers and names are still checked by :func:`unsupported_facts`).
     """
     asked, source = compare_form(question), source_form(evidence)
-    new = {w for w in content_words(compare_form(answer)) if w not in asked}
+    new = {w for w in content_words(compare_form(answer))
+           if w not in asked and not (w[-1] in _LOCATIVES and w[:-1] in asked)}
     if len(new) < MIN_NEW_WORDS:
         return None
     return sum(1 for w in new if supported(w, source)) / len(new)
@@ -278,8 +292,6 @@ _AMOUNT = re.compile(r"\d+|[一二三四五六七八九十百千万亿两半萬�
 
 # "One of" names a member of a group, not an amount: "…最多的省份之一" answers no 排名第几.
 _ONE_OF = re.compile(r"之一|\bone of\b", re.I)
-# A rank asked (排名第几, 第几回, what rank) is answered by a number too (第26名, 第四大).
-_ASKS_RANK = re.compile(r"第几|\bwhat (?:rank|place)\b", re.I)
 
 
 def lacks_amount(answer: str, question: str) -> bool:
@@ -287,7 +299,7 @@ def lacks_amount(answer: str, question: str) -> bool:
     no amount to what the question says (``2024年一季度…人才供给数量呈现持续增长趋势`` answers
     no 2024年一季度…多少: its 2024 and 一 are the question's; the 一 of 之一 is no
     amount either)."""
-    if not (asks_amount(question) or _ASKS_RANK.search(question)):
+    if not (asks_amount(question) or ASKS_RANK.search(question)):
         return False
     asked = set(CJK_OR_WORD.findall(compare_form(question)))
     body = _ONE_OF.sub(" ", compare_form(answer))
@@ -328,11 +340,14 @@ def is_grounded(answer: str, question: str, evidence: str) -> bool:
             or unpriced_money(answer, question, evidence)
             or other_measure(answer, question, evidence) or average_for_total(answer, question, evidence)
             or event_year(answer, question, evidence) or share_for_count(answer, question)
+            or ordinal_for_count(answer, question)
             or date_for_count(answer, question, evidence) or wider_scope(answer, question, evidence)):
         return False
     if (missing_identifiers(answer, question, evidence) or missing_glosses(answer, question, evidence)
             or unread_names(answer, question, evidence) or unnamed_people(answer, question, evidence)
-            or deputy_posts(question, evidence) or missing_post(answer, question, evidence)):
+            or deputy_posts(question, evidence) or missing_post(answer, question, evidence)
+            or unmet_figures(answer, question, evidence) or contrary_terms(answer, question, evidence)
+            or missing_superlative(answer, question, evidence)):
         return False
     subject = subject_coverage(answer, question, evidence)
     if subject is not None and subject < MIN_SUBJECT_COVERAGE:

@@ -24,7 +24,8 @@ asks for no average.
 "64%", the share of applications. ``share_for_count`` finds an answer to a
 how-many question asking for no share, rate or change whose figures are all
 percentages; ``date_for_count`` one whose figures are all parts of a date
-(3 of 3月1日).
+(3 of 3月1日); ``ordinal_for_count`` one whose figures are all ordinals (asked how
+many episodes an anime had, "第3话…第31话的内容改编自…": which episodes, not how many).
 
 Any finding turns the answer into a refusal (``ground.is_grounded``).
 """
@@ -186,6 +187,27 @@ def share_for_count(answer: str, question: str) -> list[str]:
     figures = figures_beyond(body, asked)
     shares = [m.group() for m in figures if _PERCENT_AFTER.match(body, m.end())]
     return shares if figures and len(shares) == len(figures) else []
+
+
+# A question asking for a rank or a place (排名第几, 第几回, what rank), which an ordinal
+# answers (第26名, 第四大).
+ASKS_RANK = re.compile(r"第几|\bwhat (?:rank|place)\b", re.I)
+# An ordinal before a figure: 第3话 names an episode, it counts nothing.
+_ORDINAL_BEFORE = re.compile(r"第\s*$")
+
+
+def ordinal_for_count(answer: str, question: str) -> list[str]:
+    """The figures of an answer to a how-many question asking for no rank when every
+    one of them is an ordinal (第3话, 第31话): asked how many episodes a series had, the
+    model copies a line saying which episodes were adapted from what. Figures the
+    question gives are not counted."""
+    asked = compare_form(question)
+    if not asks_amount(asked) or ASKS_RANK.search(asked):
+        return []
+    body = compare_form(answer)
+    figures = figures_beyond(body, asked)
+    ordinals = [m.group() for m in figures if _ORDINAL_BEFORE.search(body, 0, m.start())]
+    return ordinals if figures and len(ordinals) == len(figures) else []
 
 
 # A question asking how long (几年, 多少天, how many years), which a date part may answer.

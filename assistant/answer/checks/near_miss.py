@@ -29,6 +29,12 @@ says conceived the album's name. ``missing_post`` finds the post a who-question
 asks about (``asked_post``) or the deed it asks the doer of (``asked_deed``) when
 no evidence line holding the answer names it.
 
+**A condition the question sets must be met on the line.** Asked the share of firms
+registered with 1亿元 or more, the model gives the share of the line about
+8000万（含）以上 (``unmet_figures``); asked who won the gold, the team of a line saying
+it took the silver, or asked the share of imports, the line's export share
+(``contrary_terms``, over the groups of ``CONTRARY_WORDS``).
+
 The checks that the figure is of the kind asked (money, people, a length, an area,
 a weight, a total, a count) are in ``measures``. Any finding turns the answer into a refusal
 (``ground.is_grounded``).
@@ -44,19 +50,31 @@ from ...ingest.normalize import has_cjk
 from ...search.lexical import word_tokens
 from ...search.terms import key_terms
 from ..forms import (
+    MEASURE_WORDS,
     NUMBER_UNIT,
     SENTENCE_END,
     asks_amount,
     compare_form,
     has_number,
     in_source,
+    source_form,
     supported,
 )
 from ..language import (
+    COUNTERS,
+    CURRENCY_NAMES,
     ENGLISH,
+    MAGNITUDE_EXPONENTS,
+    QUOTED_TEXT,
     question_script,
 )
-from ..support import GLOSSED_NAME, evidence_lines, supporting_passages
+from ..support import (
+    GLOSSED_NAME,
+    asked_sentence,
+    evidence_lines,
+    holding_text,
+    supporting_passages,
+)
 
 # The item separator of a Chinese list.
 _ENUMERATION_COMMA = "、"
@@ -219,3 +237,89 @@ def missing_post(answer: str, question: str, evidence: str) -> str | None:
     held = supporting_passages(answer, question, evidence)
     lines = evidence_lines(evidence)
     return post if held and not any(supported(post, lines[n]) for n in held if n in lines) else None
+
+
+# What makes a question's number a figure (1亿, 50公里, 30%, 10万元): a magnitude, a
+# measure word or counter, a currency, a percent sign; a number inside a name (沃夫424距离…)
+# is none. The parts of a date (年 月 日 号) are left to the date checks (``dates``), and
+# an ordinal (第22届) names a thing rather than a condition.
+_FIGURE_UNITS = frozenset({*MAGNITUDE_EXPONENTS, "%", *(w[0] for w in (*MEASURE_WORDS, *COUNTERS, *CURRENCY_NAMES)
+                                                        if has_cjk(w[0]))}) - frozenset("年月日号")
+_ORDINAL = "第"
+# Where a clause of a question ends.
+_CLAUSE_BREAK = re.compile(r"[,，;；:：]")
+
+
+def unmet_figures(answer: str, question: str, evidence: str) -> list[str]:
+    """The figures a Chinese question sets as a condition in the clause that asks (a
+    number with its unit or magnitude: 注册资本在1亿元以上的企业占比是多少) that the
+    evidence lines holding the answer do not write: asked the share of firms
+    registered with 1亿元 or more, the model gives the share of the line about
+    8000万（含）以上. A figure of an earlier clause describes what is asked about
+    (建成12条国际陆地光缆的中国—东盟信息港，…落地了什么), often from another document.
+    English questions are left out (their figures are written in other magnitudes
+    than the Chinese evidence: 80 million yuan, 8000万)."""
+    if question_script(question) == ENGLISH:
+        return []
+    asked = _CLAUSE_BREAK.split(compare_form(asked_sentence(question)).rstrip("?？ "))[-1]
+    source = holding_text(answer, question, evidence) or source_form(evidence)
+    out = []
+    for m in NUMBER_UNIT.finditer(asked):
+        token = m.group()
+        if token[-1] not in _FIGURE_UNITS or asked[max(0, m.start() - 1):m.start()] == _ORDINAL:
+            continue
+        if not in_source(token, source):
+            out.append(token)
+    return out
+
+
+# Words that name one of a few mutually exclusive things (a medal, a placing, a trade
+# direction, an extreme): a line writing one answers nothing about the others. Each
+# group lists the words of one thing (进口 and 入口 are both imports).
+CONTRARY_WORDS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("金牌", "金奖"), ("银牌", "银奖"), ("铜牌", "铜奖")),
+    (("冠军",), ("亚军",), ("季军",)),
+    (("出口",), ("进口", "入口")),
+    (("最高",), ("最低",)),
+    (("最大",), ("最小",)),
+    (("最多",), ("最少",)),
+    (("上半年",), ("下半年",)),
+)
+
+
+def contrary_terms(answer: str, question: str, evidence: str) -> list[str]:
+    """The words of ``CONTRARY_WORDS`` the question asks with (金牌 in 金牌由哪支球队获得)
+    that no evidence line holding the answer writes, when those lines write another
+    word of the same group instead: asked who won the gold, the model names the team
+    of a line saying it took the silver (银牌); asked the share of imports from a
+    country, it gives the line's export share."""
+    asked = compare_form(asked_sentence(question))
+    holding = holding_text(answer, question, evidence)
+    if not holding:
+        return []
+    out = []
+    for group in CONTRARY_WORDS:
+        for i, words in enumerate(group):
+            asked_words = [w for w in words if w in asked]
+            if not asked_words or any(w in holding for w in words):
+                continue
+            if any(w in holding for j, other in enumerate(group) if j != i for w in other):
+                out.append(asked_words[0])
+    return out
+
+
+# A superlative a question asks with (次数最多, 面积最大, 最早): 最 and the character after
+# it; not a limit of what can be (最大能长到, 最远可以到达: the line writes 可达), nor a
+# word of time or order (最后提到的, 最初, 最终, 最近, 最新).
+_SUPERLATIVE = re.compile(r"最(?![后初终近新])[\u3400-\u9fff](?![能可会])")
+
+
+def missing_superlative(answer: str, question: str, evidence: str) -> list[str]:
+    """The superlatives of the asking sentence (次数最多; not in a title it quotes,
+    《最游记》) that no evidence line holding the answer writes: asked which star was on
+    the magazine's cover most often, the model names the first one (首位登上封面的明星)."""
+    asked = compare_form(QUOTED_TEXT.sub("", asked_sentence(question)))
+    holding = holding_text(answer, question, evidence)
+    if not holding:
+        return []
+    return [m.group() for m in _SUPERLATIVE.finditer(asked) if m.group() not in holding]
