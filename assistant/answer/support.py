@@ -257,7 +257,7 @@ def missing_identifiers(answer: str, question: str, evidence: str) -> list[str]:
 
 
 # A clause boundary of a question: a question of one clause asks about the people it names.
-_CLAUSE_BREAK = re.compile(r"[，,；;。！!]")
+CLAUSE_BREAK = re.compile(r"[，,；;。！!]")
 
 
 def unnamed_people(answer: str, question: str, evidence: str) -> list[str]:
@@ -271,7 +271,7 @@ def unnamed_people(answer: str, question: str, evidence: str) -> list[str]:
     one named person in the lines is enough (the tagger also tags 登基 as a name); a
     question of several clauses may name a person only to describe what it asks about (a
     bridge to another document), so it is not judged, nor is an English question."""
-    if question_script(question) == ENGLISH or _CLAUSE_BREAK.search(question.strip().rstrip("？?")):
+    if question_script(question) == ENGLISH or CLAUSE_BREAK.search(question.strip().rstrip("？?")):
         return []
     lines = evidence_lines(evidence).values()
 

@@ -69,6 +69,7 @@ from ..language import (
     question_script,
 )
 from ..support import (
+    CLAUSE_BREAK,
     GLOSSED_NAME,
     asked_sentence,
     evidence_lines,
@@ -246,8 +247,6 @@ def missing_post(answer: str, question: str, evidence: str) -> str | None:
 _FIGURE_UNITS = frozenset({*MAGNITUDE_EXPONENTS, "%", *(w[0] for w in (*MEASURE_WORDS, *COUNTERS, *CURRENCY_NAMES)
                                                         if has_cjk(w[0]))}) - frozenset("年月日号")
 _ORDINAL = "第"
-# Where a clause of a question ends.
-_CLAUSE_BREAK = re.compile(r"[,，;；:：]")
 
 
 def unmet_figures(answer: str, question: str, evidence: str) -> list[str]:
@@ -261,7 +260,7 @@ def unmet_figures(answer: str, question: str, evidence: str) -> list[str]:
     than the Chinese evidence: 80 million yuan, 8000万)."""
     if question_script(question) == ENGLISH:
         return []
-    asked = _CLAUSE_BREAK.split(compare_form(asked_sentence(question)).rstrip("?？ "))[-1]
+    asked = CLAUSE_BREAK.split(compare_form(asked_sentence(question)).rstrip("?？ "))[-1]
     source = holding_text(answer, question, evidence) or source_form(evidence)
     out = []
     for m in NUMBER_UNIT.finditer(asked):
@@ -274,15 +273,13 @@ def unmet_figures(answer: str, question: str, evidence: str) -> list[str]:
 
 
 # Words that name one of a few mutually exclusive things (a medal, a placing, a trade
-# direction, an extreme): a line writing one answers nothing about the others. Each
-# group lists the words of one thing (进口 and 入口 are both imports).
+# direction, a half of the year): a line writing one answers nothing about the others.
+# Each group lists the words of one thing (进口 and 入口 are both imports). The
+# extremes (最高, 最低) are judged by ``missing_superlative``.
 CONTRARY_WORDS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("金牌", "金奖"), ("银牌", "银奖"), ("铜牌", "铜奖")),
     (("冠军",), ("亚军",), ("季军",)),
     (("出口",), ("进口", "入口")),
-    (("最高",), ("最低",)),
-    (("最大",), ("最小",)),
-    (("最多",), ("最少",)),
     (("上半年",), ("下半年",)),
 )
 
