@@ -90,8 +90,10 @@ VOTE = "[1] 2004年立法会选举共选出60个议席。投票率为55.64%。"
 @pytest.mark.parametrize(("question", "answer", "evidence", "flagged"), [
     # the line holds the asked year, the figure's own sentence dates another event
     ("2015年失联的那艘货运飞船是哪一天发射升空的？", "1978年1月20日", SHIP, ["2015"]),
-    # a sentence stating no year takes its line's
+    # a sentence stating no year takes its line's; 2000万 states no year
     ("2004年立法会选举的投票率是多少？", "55.64%", VOTE, []),
+    ("2023年注册资本较低的企业占比是多少？", "94.1%",
+     "[1] 2023年企业名录共收录企业1200家。其中注册资本2000万以下企业占比达到94.1%。", []),
 ])
 def test_a_figure_dated_by_its_own_sentence_to_another_year(question: str, answer: str, evidence: str,
                                                              flagged: list[str]) -> None:

@@ -85,7 +85,7 @@ def _dated_otherwise(figure: str, line: str, years: set[str]) -> bool:
     of its line."""
     sentences = [t for t in SENTENCE_END.split(line) if has_number(figure, t)]
     return bool(sentences) and all(
-        not all(y in t for y in years) and set(YEAR.findall(t)) - years for t in sentences)
+        not all(y in t for y in years) and set(_STATED_YEAR.findall(t)) - years for t in sentences)
 
 
 # What a when-question asks for, and how an answer writes it: a year (哪一年, 何年, in
@@ -195,6 +195,8 @@ def event_year(answer: str, question: str, evidence: str) -> list[str]:
 
 # A year in digits as a date writes it (1500–2099).
 _FULL_YEAR = r"(?:1[5-9]|20)\d{2}"
+# A year a sentence states (1978年; not the 2000 of 2000万).
+_STATED_YEAR = re.compile(rf"(?<![\d.])({_FULL_YEAR})\s*年")
 # A date the model writes with its year: 2021年9月, 2021年3月11日, 2021-03-11 (ISO).
 _DATED = re.compile(rf"(?<![\d.])({_FULL_YEAR})\s*(?:年\s*(\d{{1,2}})\s*月(?:\s*(\d{{1,2}})\s*[日号])?"
                     r"|-(\d{1,2})-(\d{1,2})(?![\d.]))")
