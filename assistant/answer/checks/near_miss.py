@@ -252,7 +252,8 @@ _ORDINAL = "第"
 def unmet_figures(answer: str, question: str, evidence: str) -> list[str]:
     """The figures a Chinese question sets as a condition in the clause that asks (a
     number with its unit or magnitude: 注册资本在1亿元以上的企业占比是多少) that the
-    evidence lines holding the answer do not write: asked the share of firms
+    evidence lines holding the answer (all the evidence when none holds it) do not
+    write: asked the share of firms
     registered with 1亿元 or more, the model gives the share of the line about
     8000万（含）以上. A figure of an earlier clause describes what is asked about
     (建成12条国际陆地光缆的中国—东盟信息港，…落地了什么), often from another document.
