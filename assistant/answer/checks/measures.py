@@ -193,7 +193,7 @@ def share_for_count(answer: str, question: str) -> list[str]:
 # answers (第26名, 第四大).
 ASKS_RANK = re.compile(r"第几|\bwhat (?:rank|place)\b", re.I)
 # An ordinal before a figure: 第3话 names an episode, it counts nothing.
-_ORDINAL_BEFORE = re.compile(r"第\s*$")
+ORDINAL_BEFORE = re.compile(r"第\s*$")
 
 
 def ordinal_for_count(answer: str, question: str) -> list[str]:
@@ -206,7 +206,7 @@ def ordinal_for_count(answer: str, question: str) -> list[str]:
         return []
     body = compare_form(answer)
     figures = figures_beyond(body, asked)
-    ordinals = [m.group() for m in figures if _ORDINAL_BEFORE.search(body, 0, m.start())]
+    ordinals = [m.group() for m in figures if ORDINAL_BEFORE.search(body, 0, m.start())]
     return ordinals if figures and len(ordinals) == len(figures) else []
 
 

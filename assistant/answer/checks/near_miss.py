@@ -76,6 +76,7 @@ from ..support import (
     holding_text,
     supporting_passages,
 )
+from .measures import ORDINAL_BEFORE
 
 # The item separator of a Chinese list.
 _ENUMERATION_COMMA = "、"
@@ -246,7 +247,6 @@ def missing_post(answer: str, question: str, evidence: str) -> str | None:
 # an ordinal (第22届) names a thing rather than a condition.
 _FIGURE_UNITS = frozenset({*MAGNITUDE_EXPONENTS, "%", *(w[0] for w in (*MEASURE_WORDS, *COUNTERS, *CURRENCY_NAMES)
                                                         if has_cjk(w[0]))}) - frozenset("年月日号")
-_ORDINAL = "第"
 
 
 def unmet_figures(answer: str, question: str, evidence: str) -> list[str]:
@@ -266,7 +266,7 @@ def unmet_figures(answer: str, question: str, evidence: str) -> list[str]:
     out = []
     for m in NUMBER_UNIT.finditer(asked):
         token = m.group()
-        if token[-1] not in _FIGURE_UNITS or asked[max(0, m.start() - 1):m.start()] == _ORDINAL:
+        if token[-1] not in _FIGURE_UNITS or ORDINAL_BEFORE.search(asked, 0, m.start()):
             continue
         if not in_source(token, source):
             out.append(token)
