@@ -127,6 +127,15 @@ class Settings:
     # answered from the extra sentences, and more distractors read), so it is off by default
     # (eval/RESULTS.md, 2026-12-01 eighth session).
     evidence_char_weight: float = 0.0
+    # Share of its weight a key term keeps in the evidence choice when only the sentences
+    # of the question that describe its subject hold it, not the one that asks
+    # ("城市进化论文章提到…；据白皮书，广西在同一年出台的…是什么？"; evidence/selection.py).
+    # 0.1 won on the tune sets (eval/RESULTS.md, thirteenth session): gold answer in the
+    # evidence (eval/evidence_recall.py) md-tune 70.1 -> 76.1%, corpus tune half 87.9 -> 89.4%;
+    # live, md-tune 47 -> 51 right, the 33 tune questions it changes 16 -> 19 right; but on
+    # the held-out blind sets it lost 4 multi-document answers and gained 1 (blind2-4 58 -> 55
+    # correct), so it is off: 1.0 weighs every term alike.
+    evidence_described_weight: float = 1.0
     # Most tokens of the bridge sentence a second search may add for a question that
     # links two documents (answer/evidence/bridge.py); 0 turns the second hop off.
     bridge_tokens: int = 120
@@ -183,6 +192,8 @@ class Settings:
             problems.append(f"bridge_tokens must be >= 0 (0 turns the second hop off), not {self.bridge_tokens}")
         if self.evidence_char_weight < 0:
             problems.append(f"evidence_char_weight must be >= 0, not {self.evidence_char_weight}")
+        if not 0.0 <= self.evidence_described_weight <= 1.0:
+            problems.append(f"evidence_described_weight must be in [0, 1], not {self.evidence_described_weight}")
         if self.evidence_dense_weight < 0:
             problems.append(f"evidence_dense_weight must be >= 0, not {self.evidence_dense_weight}")
         if self.evidence_context is not None and not 0.0 <= self.evidence_context <= 1.0:

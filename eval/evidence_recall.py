@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                                  floor=settings.evidence_floor,
                                  similarity=dense_similarity(bot.embedder, phrasings),
                                  dense_weight=settings.evidence_dense_weight,
-                                 context=bot.answerer.context_credit(settings), char_weight=settings.evidence_char_weight)
+                                 context=bot.answerer.context_credit(settings), char_weight=settings.evidence_char_weight,
+                                 described_weight=settings.evidence_described_weight)
             shown = ev.format()
             tokens.append(count(shown))
             hit_ok = contains_gold(" ".join(h.chunk.text for h in hits), list(item.answers))

@@ -175,7 +175,8 @@ class Answerer:
         evidence = select_evidence(phrasings, hits, gen.count_tokens, settings.evidence_tokens,
                                    settings.evidence_sentences, settings.evidence_alternatives, untrusted,
                                    settings.evidence_floor, similarity, settings.evidence_dense_weight,
-                                   self.context_credit(settings), settings.evidence_char_weight)
+                                   self.context_credit(settings), settings.evidence_char_weight,
+                                   described_weight=settings.evidence_described_weight)
         if search is not None:
             evidence = second_hop(evidence, phrasings, search, lambda found: self.untrusted(found, documents),
                                   settings.bridge_tokens, gen.count_tokens)

@@ -34,6 +34,10 @@ A sentence scores by
   sentence of a passage about that subject: a paraphrased question shares
   characters where it shares no word (肩部高度 / 肩高, 插图 / 插画家).
 
+With ``Settings.evidence_described_weight`` below 1 (off by default: it won on the
+tune sets, lost on the held-out ones), the terms only a question's describing
+sentences hold ("城市进化论文章提到…；据白皮书，…是什么？") weigh less than its asking one's.
+
 A sentence that only repeats the question (a heading such as 广西人工智能产业
 发展白皮书 for a question about that white paper's editor) cannot hold the
 answer, however many key terms it has, and is never chosen.
@@ -52,6 +56,7 @@ from ...search.terms import ASKING_CHARS, FUNCTION_CHARS, key_terms, term_covera
 from ...settings import Settings
 from ...types import Embedder, Hit
 from ..guard import strip_instructions
+from ..support import asked_sentence
 from .sentences import Sentence, passage_sentences, person_names
 
 
@@ -263,6 +268,26 @@ def _char_credit(pool: Sequence[Sentence], hits: Sequence[Hit], question: str, t
     return out
 
 
+# Least share of the question's term weight its asking sentence must hold to be scored on its
+# own ("…; what did the other cover?" holds 0.09: x028 was lost without it; gains held 0.48+).
+MIN_ASKED_SHARE = 0.25
+
+
+def _asked_weights(terms: dict[str, float], question: str, described: float) -> dict[str, float]:
+    """``terms`` with the weight of those only the question's describing sentences hold
+    (not its asking one, ``support.asked_sentence``) scaled by ``described``; unchanged
+    when the asking sentence holds less than ``MIN_ASKED_SHARE`` of the weight."""
+    if described == 1.0:
+        return terms
+    asking = normalize(asked_sentence(question)).lower()
+    if asking == normalize(question).lower():
+        return terms
+    held = sum(w for t, w in terms.items() if t in asking)
+    if held < MIN_ASKED_SHARE * sum(terms.values()):
+        return terms
+    return {t: w if t in asking else w * described for t, w in terms.items()}
+
+
 def _kind_match(kind: QuestionKind, norm: str, asked: Collection[str] = frozenset()) -> bool:
     if kind is QuestionKind.PERSON:
         return any(not all(c in asked for c in name) for name in person_names(norm))
@@ -286,6 +311,7 @@ def select_evidence(
     dense_weight: float = Settings.evidence_dense_weight,
     context: float = 0.0,
     char_weight: float = 0.0,
+    described_weight: float = 1.0,
 ) -> Evidence:
     """Choose up to ``max_sentences`` sentences within ``budget`` tokens (the best
     sentence is always kept; headings shown with a passage are not counted).
@@ -322,7 +348,8 @@ def select_evidence(
                         key=lambda i: term_coverage(phrasing_terms[i], everything) if phrasing_terms[i] else -1.0)
     terms = phrasing_terms[best_phrasing]
     kind = question_kind(questions[0]) if questions else QuestionKind.OTHER
-    total = sum(terms.values()) or 1.0
+    weights = _asked_weights(terms, questions[best_phrasing], described_weight) if questions else terms
+    total = sum(weights.values()) or 1.0
     covered: set[str] = set()
     chosen: list[Sentence] = []
     used = 0
@@ -339,7 +366,7 @@ def select_evidence(
 
     def gain(s: Sentence, fresh: bool = False) -> float:
         lexical = sum(w if fresh or t not in covered else w * REPEAT_CREDIT
-                      for t, w in terms.items() if t in s.norm) / total
+                      for t, w in weights.items() if t in s.norm) / total
         bonus = KIND_BONUS if _kind_match(kind, s.norm, asked) else 0.0
         return lexical + bonus + carried.get(s, 0.0) - RANK_DECAY * (s.passage - 1) + dense.get(s, 0.0) + chars.get(s, 0.0)
 

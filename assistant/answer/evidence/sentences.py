@@ -167,11 +167,33 @@ def _name_pronoun(shown: str, before: str) -> str:
     return f"{shown[0]}（{named[-1]}）{shown[1:]}" if named else shown
 
 
+# The date a long sentence opens with ("截至2024年4月底，…；全区算力总规模达668 PFlops"):
+# a sentence longer than ``MAX_SENTENCE_CHARS`` is cut at a clause mark, and the later
+# piece would lose the time its figures are stated for. The piece is shown after the
+# date in brackets ("（截至2024年4月底）全区算力总规模…"), as a pronoun is after its name.
+_DATE_LEAD = re.compile(r"\s*((?:截至|截止|到|至|在|于)?[^，,。；;\n]{0,6}?(?:19|20)\d{2}年[^，,。；;\n]{0,10})[，,]")
+_SENTENCE_START = re.compile(r"[。！？!?\n][”’」』）)\"']*")
+
+
+def _date_lead(shown: str, text: str, start: int) -> str:
+    """``shown`` with the date its sentence opens with (``_DATE_LEAD``) before it, when
+    it is a later piece of a cut sentence (it starts after ``start`` of no sentence end)
+    whose date it does not write."""
+    opening = max((m.end() for m in _SENTENCE_START.finditer(text, 0, start)), default=0)
+    if not text[opening:start].strip():
+        return shown
+    m = _DATE_LEAD.match(text, opening)
+    if m is None or m.end() > start or m.group(1).strip() in shown:
+        return shown
+    return f"（{m.group(1).strip()}）{shown}"
+
+
 def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
     """Every sentence of every hit, numbered by the hit's rank (a card of short
     lines counts as one, its lines joined by spaces for the prompt; a sentence
     opening with a pronoun counts with the one before it, ``_join_anaphora``, or,
-    starting a line, shows whom 他/她 names, ``_name_pronoun``)."""
+    starting a line, shows whom 他/她 names, ``_name_pronoun``; the later piece of a
+    cut sentence shows the date the sentence opens with, ``_date_lead``)."""
     out: list[Sentence] = []
     for n, hit in enumerate(hits, 1):
         text = hit.chunk.text
@@ -179,7 +201,7 @@ def passage_sentences(hits: Sequence[Hit]) -> list[Sentence]:
         for s, e in _join_anaphora(text, _join_cards(text, spans)):
             body = text[s:e].strip()
             shown = " ".join(kept for kept in (strip_instructions(line.strip()) for line in body.splitlines()) if kept)
-            shown = _name_pronoun(shown, text[:s])
+            shown = _date_lead(_name_pronoun(shown, text[:s]), text, s)
             if len(shown) >= MIN_SENTENCE_CHARS:
                 lead = len(text[s:e]) - len(text[s:e].lstrip())
                 out.append(Sentence(n, s + lead, s + lead + len(body), body, normalize(shown).lower(),
