@@ -3,7 +3,7 @@
 - A question may describe its subject in a first sentence before asking about it in
   its last ("城市进化论文章提到…；据白皮书，…是什么？"): the terms only the describing
   sentence holds weigh ``Settings.evidence_described_weight`` in the evidence choice.
-- A long sentence cut at a clause mark keeps its opening date on the later piece
+- A sentence cut at a semicolon or clause mark keeps its opening date on the later piece
   ("（截至2024年4月底）全区算力总规模达668 PFlops").
 """
 

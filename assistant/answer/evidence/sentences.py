@@ -167,9 +167,10 @@ def _name_pronoun(shown: str, before: str) -> str:
     return f"{shown[0]}（{named[-1]}）{shown[1:]}" if named else shown
 
 
-# The date a long sentence opens with ("截至2024年4月底，…；全区算力总规模达668 PFlops"):
-# a sentence longer than ``MAX_SENTENCE_CHARS`` is cut at a clause mark, and the later
-# piece would lose the time its figures are stated for. The piece is shown after the
+# The date a sentence opens with ("截至2024年4月底，…；全区算力总规模达668 PFlops"): the
+# sentences are split at semicolons too (``chunk.split_sentences``), and one longer than
+# ``MAX_SENTENCE_CHARS`` at a clause mark, so a later piece would lose the time its
+# figures are stated for. The piece is shown after the
 # date in brackets ("（截至2024年4月底）全区算力总规模…"), as a pronoun is after its name.
 _DATE_LEAD = re.compile(r"\s*((?:截至|截止|到|至|在|于)?[^，,。；;\n]{0,6}?(?:19|20)\d{2}年[^，,。；;\n]{0,10})[，,]")
 _SENTENCE_START = re.compile(r"[。！？!?\n][”’」』）)\"']*")
@@ -177,8 +178,8 @@ _SENTENCE_START = re.compile(r"[。！？!?\n][”’」』）)\"']*")
 
 def _date_lead(shown: str, text: str, start: int) -> str:
     """``shown`` with the date its sentence opens with (``_DATE_LEAD``) before it, when
-    it is a later piece of a cut sentence (it starts after ``start`` of no sentence end)
-    whose date it does not write."""
+    it is a later piece of a sentence cut at a semicolon or clause mark (no 。！？ or line
+    break before ``start`` since the opening) whose date it does not write."""
     opening = max((m.end() for m in _SENTENCE_START.finditer(text, 0, start)), default=0)
     if not text[opening:start].strip():
         return shown
